@@ -1,0 +1,189 @@
+/* The run loop: the one entry into execution.
+ *
+ *   cpu_run(budget)
+ *     loop: stop requests, halt -> return
+ *           icache_lookup(CS:RIP) -> block (fetch fault -> deliver)
+ *           for each insn in block (bounded by budget and CS limit):
+ *               central checks (only if the insn's flags ask) -> #UD/#GP
+ *               handler -> X_OK: RIP += len, cycles += cost, icount++
+ *                          X_JUMP: retire, leave block
+ *                          X_FAULT: deliver the exception, leave block
+ *                          X_HALT/X_STOP: retire, return
+ *
+ * Nothing here allocates, formats or logs when tracing is off; the traced
+ * variant is a separate loop chosen per block.
+ */
+#include <string.h>
+
+#include "../mem/bus.h"
+#include "cpu.h"
+#include "flags.h"
+#include "icache.h"
+#include "ops.h"
+
+/* The checks every opcode shares, in the SDM's priority order: #UD
+ * conditions first (LOCK misuse, invalid in this mode), then #GP(0) for
+ * privilege.  SDM Vol. 2 §2.1.1 (LOCK), Vol. 3A §6.15 (#UD, #GP). */
+static int central_checks(struct cpu *cpu, const struct insn *in)
+{
+	uint16_t f = in->flags;
+
+	/* LOCK is legal only on listed instructions whose destination is
+	 * memory (SDM Vol. 2 "LOCK"). */
+	if ((f & F_CHK_LOCK) &&
+	    (!(f & F_LOCK_OK) || in->nops == 0 || in->op[0].kind != OPK_MEM))
+		return cpu_ud(cpu);
+	if ((f & F_NO64) && cpu->mode == MODE_LONG)
+		return cpu_ud(cpu);
+	if ((f & F_PMODE) && (cpu->mode == MODE_REAL || cpu->mode == MODE_VM86))
+		return cpu_ud(cpu);
+	if ((f & F_NO_VM86) && cpu->mode == MODE_VM86)
+		return cpu_gp0(cpu);
+	if ((f & F_CPL0) && cpu->cpl != 0)
+		return cpu_gp0(cpu);
+	return X_OK;
+}
+
+static uint64_t rip_mask(const struct cpu *cpu)
+{
+	return cpu->code_size == 8 ? ~0ull : cpu->code_size == 4 ? 0xffffffffull : 0xffffull;
+}
+
+/* How many of the block's instructions lie inside the CS limit (legacy
+ * modes, SDM Vol. 3A §5.3).  0 means the first one does not: #GP(0). */
+static unsigned within_cs_limit(const struct cpu *cpu, const struct block *b)
+{
+	uint64_t limit = cpu->seg[SEG_CS].limit;
+	unsigned n = 0;
+
+	if (cpu->rip + b->bytes - 1 <= limit)
+		return b->n;
+	while (n < b->n && cpu->rip + b->insn[n].off + b->insn[n].len - 1 <= limit)
+		n++;
+	return n;
+}
+
+/* What to do after a non-X_OK status.  Returns true to leave cpu_run with
+ * cpu->stop set. */
+static bool finish(struct cpu *cpu, const struct insn *in, int st)
+{
+	switch (st) {
+	case X_JUMP:
+		cpu->cycles += in->cost;
+		cpu->icount++;
+		return false;
+	case X_FAULT:
+		return cpu_deliver_fault(cpu) == X_STOP;
+	case X_HALT:
+		cpu->cycles += in->cost;
+		cpu->icount++;
+		cpu->halted = true;
+		return false;
+	case X_STOP:
+		cpu->cycles += in->cost;
+		cpu->icount++;
+		return true;
+	default:
+		/* X_VMEXIT: the VMX layer has already switched context. */
+		return cpu->stop != STOP_BUDGET;
+	}
+}
+
+static bool run_block_traced(struct cpu *cpu, const struct block *b, unsigned n)
+{
+	uint64_t before[16];
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct insn *in = &b->insn[i];
+		uint64_t rip = cpu->rip;
+		int st;
+
+		memcpy(before, cpu->gpr, sizeof(before));
+		st = (in->flags & F_CHECKS) ? central_checks(cpu, in) : X_OK;
+		if (st == X_OK)
+			st = in->fn(cpu, in);
+		if (st == X_OK) {
+			cpu->rip = (cpu->rip + in->len) & rip_mask(cpu);
+			cpu->cycles += in->cost;
+			cpu->icount++;
+		}
+		if (st != X_FAULT && cpu->trace_fn)
+			cpu->trace_fn(cpu->trace_opaque, cpu, in, rip, before);
+		if (st != X_OK)
+			return finish(cpu, in, st);
+		if (cpu->block_break)
+			break;
+	}
+	return false;
+}
+
+enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
+{
+	uint64_t end = cpu->icount + budget;
+
+	if (end < cpu->icount)
+		end = ~0ull;
+	cpu->stop = STOP_BUDGET;
+	for (;;) {
+		struct block *b;
+		const struct insn *in;
+		uint64_t mask;
+		unsigned n;
+
+		if (cpu->bus->stop_requested) {
+			cpu->stop = STOP_EXIT;
+			return cpu->stop;
+		}
+		if (cpu->halted) {
+			/* No interrupt source can wake a halted CPU yet. */
+			cpu->stop = STOP_HALT;
+			return cpu->stop;
+		}
+		if (cpu->icount >= end)
+			return STOP_BUDGET;
+		if (icache_lookup(cpu, &b) != X_OK) {
+			if (cpu_deliver_fault(cpu) == X_STOP)
+				return cpu->stop;
+			continue;
+		}
+		n = b->n;
+		if (cpu->mode != MODE_LONG) {
+			n = within_cs_limit(cpu, b);
+			if (n == 0) {
+				cpu_gp0(cpu);
+				if (cpu_deliver_fault(cpu) == X_STOP)
+					return cpu->stop;
+				continue;
+			}
+		}
+		if (end - cpu->icount < n)
+			n = (unsigned)(end - cpu->icount);
+		cpu->block_break = false;
+		if (unlikely(cpu->trace_on)) {
+			if (run_block_traced(cpu, b, n))
+				return cpu->stop;
+			continue;
+		}
+		mask = rip_mask(cpu);
+		in = b->insn;
+		for (unsigned i = 0; i < n; i++, in++) {
+			int st = X_OK;
+
+			if (unlikely(in->flags & F_CHECKS))
+				st = central_checks(cpu, in);
+			if (likely(st == X_OK))
+				st = in->fn(cpu, in);
+			if (likely(st == X_OK)) {
+				cpu->rip = (cpu->rip + in->len) & mask;
+				cpu->cycles += in->cost;
+				cpu->icount++;
+				if (unlikely(cpu->block_break))
+					break;
+				continue;
+			}
+			if (finish(cpu, in, st))
+				return cpu->stop;
+			break;
+		}
+	}
+}

@@ -1,0 +1,75 @@
+/* The software TLB: fills and flushes.  The lookup itself is inline in
+ * access.h; see mmu.h for what an entry promises. */
+#include "mmu.h"
+
+#include "../mem/bus.h"
+#include "icache.h"
+
+void tlb_flush_all(struct cpu *cpu)
+{
+	for (unsigned m = 0; m < MMU_COUNT; m++)
+		for (unsigned k = 0; k < TLB_KINDS; k++)
+			for (unsigned i = 0; i < TLB_SIZE; i++)
+				cpu->tlb[m][k][i].tag = TLB_INVALID;
+	cpu->tlb_has_large = false;
+	if (cpu->icache)
+		icache_flush_jump_cache(cpu->icache);
+}
+
+/* INVLPG (SDM Vol. 3A §4.10.4.1).  Entries made from a large page are
+ * split into 4K pieces here, so a page-granular flush would miss the other
+ * pieces of that large page: flush everything then (always permitted). */
+void tlb_flush_page(struct cpu *cpu, uint64_t gla)
+{
+	uint64_t tag = gla & ~0xfffull;
+	unsigned i = tlb_index(gla);
+
+	if (cpu->tlb_has_large) {
+		tlb_flush_all(cpu);
+		return;
+	}
+	for (unsigned m = 0; m < MMU_COUNT; m++)
+		for (unsigned k = 0; k < TLB_KINDS; k++)
+			if (cpu->tlb[m][k][i].tag == tag)
+				cpu->tlb[m][k][i].tag = TLB_INVALID;
+	if (cpu->icache)
+		icache_flush_jump_cache(cpu->icache);
+}
+
+void tlb_drop_writes_to(struct cpu *cpu, uint64_t gpa)
+{
+	uint64_t page = gpa & PAGE_MASK;
+
+	for (unsigned m = 0; m < MMU_COUNT; m++)
+		for (unsigned i = 0; i < TLB_SIZE; i++) {
+			struct tlb_entry *e = &cpu->tlb[m][TLB_WRITE][i];
+
+			if (e->tag != TLB_INVALID && e->gpa == page)
+				e->tag = TLB_INVALID;
+		}
+}
+
+int tlb_fill(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned accf,
+             uint8_t **host, uint64_t *gpa_out)
+{
+	uint64_t gpa;
+	uint8_t *page;
+
+	TRY(mmu_translate(cpu, gla, kind, accf, &gpa));
+	*gpa_out = gpa;
+	page = bus_ram_page(cpu->bus, gpa);
+	if (!page || (kind == ACC_WRITE && bus_page_has_code(cpu->bus, gpa))) {
+		*host = NULL;
+		return X_OK;
+	}
+	if (!(accf & ACCF_NOFAULT)) {
+		unsigned m = (accf & ACCF_USER) && !(accf & ACCF_IMPLICIT) ? MMU_USER : MMU_SUPER;
+		struct tlb_entry *e = &cpu->tlb[m][kind][tlb_index(gla)];
+
+		e->tag = gla & ~0xfffull;
+		e->addend = (uintptr_t)page - (uintptr_t)(gla & ~0xfffull);
+		e->gpa = gpa & PAGE_MASK;
+	}
+	*host = page + (gla & 0xfff);
+	return X_OK;
+}
