@@ -1,0 +1,191 @@
+/* softvtx public API: one x86-64 machine behind an opaque handle.
+ *
+ *   vtx_open(config) -> machine with RAM and the platform devices
+ *   vtx_load_multiboot(image, append, modules) -> RAM + initial CPU state
+ *   vtx_run(budget) -> why it stopped (budget, halt, shutdown, debug-exit)
+ *
+ * Every fallible call returns enum vtx_status; vtx_strerror() names it.
+ * The library never prints and never exits: guest console bytes go to the
+ * output sink (stdout unless the config names another), and error detail
+ * goes into caller-supplied buffers with explicit lengths.
+ *
+ * A handle is not thread-safe; distinct handles are independent.
+ */
+#ifndef SOFTVTX_H
+#define SOFTVTX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vtx vtx_t;
+
+enum vtx_status {
+	VTX_OK = 0,
+	VTX_ERR_INVALID_ARG,    /* NULL handle/pointer, bad size or register id */
+	VTX_ERR_NOMEM,          /* host memory ran out */
+	VTX_ERR_RANGE,          /* physical range not inside guest RAM */
+	VTX_ERR_READONLY,       /* the register cannot be written through the API */
+	VTX_ERR_FILE,           /* image or module: not a regular file, or unreadable */
+	VTX_ERR_MB_NO_HEADER,   /* no Multiboot header magic in the first 8 KiB */
+	VTX_ERR_MB_CHECKSUM,    /* magic found but magic + flags + checksum != 0 */
+	VTX_ERR_MB_FLAGS,       /* a required flag (bits 0-15) that cannot be honoured */
+	VTX_ERR_MB_ADDRESS,     /* flag-16 address fields are inconsistent */
+	VTX_ERR_NOT_ELF,        /* no flag 16 and the file is not ELF */
+	VTX_ERR_ELF_BAD,        /* corrupt or unsupported ELF (class, machine, headers) */
+	VTX_ERR_SEGMENT_RANGE,  /* a segment lies (partly) outside guest RAM */
+	VTX_ERR_TRUNCATED,      /* a segment's file bytes extend past the end of file */
+	VTX_ERR_OVERLAP,        /* two loadable segments overlap in physical memory */
+	VTX_ERR_ENTRY_RANGE,    /* ELF64 entry point above 4 GiB */
+	VTX_ERR_NO_ROOM,        /* boot info or modules do not fit in RAM below 4 GiB */
+	VTX_STATUS_COUNT
+};
+
+/* A static English phrase for `st`; never NULL (unknown values give
+ * "unknown status"). */
+const char *vtx_strerror(enum vtx_status st);
+
+/* Guest console bytes (UART THR, port 0xE9).  Called synchronously from
+ * vtx_run with `len` >= 1 bytes. */
+typedef void vtx_output_fn(void *opaque, const uint8_t *bytes, size_t len);
+
+struct vtx_config {
+	uint64_t ram_bytes;          /* guest RAM at physical 0; rounded up to 4 KiB;
+	                                0 means 128 MiB */
+	vtx_output_fn *output;       /* NULL: write to the C library's stdout */
+	void *output_opaque;
+};
+
+/* Create a machine: RAM (zeroed), COM1 16550 at 0x3F8, debug console at
+ * 0xE9, isa-debug-exit at 0xF4, the two 8259 PICs, and a CPU in its
+ * power-on state.  `cfg` may be NULL for the defaults.  On success *out is
+ * the handle; on failure *out is NULL.  Errors: INVALID_ARG (out NULL or
+ * RAM size above 64 GiB), NOMEM. */
+enum vtx_status vtx_open(const struct vtx_config *cfg, vtx_t **out);
+
+/* Free everything the handle owns.  NULL is ignored. */
+void vtx_close(vtx_t *vtx);
+
+/* Replace the console sink (NULL restores stdout). */
+void vtx_set_output(vtx_t *vtx, vtx_output_fn *fn, void *opaque);
+
+/* Load a Multiboot v1 kernel as `qemu-system-x86_64 -kernel` does and set
+ * the CPU up for its entry point (EAX = 0x2BADB002, EBX = info address,
+ * flat 32-bit protected mode, paging off, IF = 0).
+ *
+ * `path` is the image (ELF32, ELF64, or any file with header flag 16).
+ * The guest command line is "<path> <cmdline_append>" exactly as QEMU
+ * builds it (`cmdline_append` may be NULL, meaning "").  `modules[i]` is
+ * "FILE[ ARGS]": FILE (up to the first space) is loaded, and the whole
+ * string becomes the module's command line.  `nmodules` may be 0 (then
+ * `modules` may be NULL).
+ *
+ * On failure a one-line reason (no newline) is written to err[0..errlen)
+ * when err is not NULL and errlen > 0; it is always NUL-terminated and
+ * truncated to fit.  Guest RAM may then hold part of the image. */
+enum vtx_status vtx_load_multiboot(vtx_t *vtx, const char *path, const char *cmdline_append,
+                                   const char *const *modules, size_t nmodules, char *err,
+                                   size_t errlen);
+
+enum vtx_stop {
+	VTX_STOP_BUDGET = 0,  /* max_insns instructions retired */
+	VTX_STOP_HALT,        /* HLT and nothing can wake the CPU */
+	VTX_STOP_SHUTDOWN,    /* triple fault */
+	VTX_STOP_DEBUG_EXIT,  /* the guest wrote isa-debug-exit; see vtx_exit_status */
+	VTX_STOP_BREAK,       /* a hook asked to stop */
+	VTX_STOP_ERROR,       /* internal limit (e.g. host memory) */
+};
+
+/* Pass as max_insns for no instruction limit. */
+#define VTX_RUN_FOREVER UINT64_MAX
+
+/* Run until `max_insns` more instructions retire or the machine stops.
+ * Returns why it stopped; calling again after HALT, SHUTDOWN or
+ * DEBUG_EXIT returns the same reason at once. */
+enum vtx_stop vtx_run(vtx_t *vtx, uint64_t max_insns);
+
+/* After VTX_STOP_DEBUG_EXIT: (v << 1) | 1 for the value v the guest wrote
+ * to port 0xF4 (as QEMU's isa-debug-exit computes it).  0 otherwise. */
+int vtx_exit_status(const vtx_t *vtx);
+
+/* Register ids for vtx_reg_get / vtx_reg_set.  The first 16 follow the
+ * x86 encoding order (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15). */
+enum vtx_reg {
+	VTX_REG_RAX, VTX_REG_RCX, VTX_REG_RDX, VTX_REG_RBX,
+	VTX_REG_RSP, VTX_REG_RBP, VTX_REG_RSI, VTX_REG_RDI,
+	VTX_REG_R8, VTX_REG_R9, VTX_REG_R10, VTX_REG_R11,
+	VTX_REG_R12, VTX_REG_R13, VTX_REG_R14, VTX_REG_R15,
+	VTX_REG_RIP, VTX_REG_RFLAGS,
+	VTX_REG_CR0, VTX_REG_CR2, VTX_REG_CR3, VTX_REG_CR4, VTX_REG_EFER,
+	/* selectors */
+	VTX_REG_ES, VTX_REG_CS, VTX_REG_SS, VTX_REG_DS, VTX_REG_FS, VTX_REG_GS,
+	/* descriptor-cache bases */
+	VTX_REG_ES_BASE, VTX_REG_CS_BASE, VTX_REG_SS_BASE,
+	VTX_REG_DS_BASE, VTX_REG_FS_BASE, VTX_REG_GS_BASE,
+	VTX_REG_GDTR_BASE, VTX_REG_GDTR_LIMIT, VTX_REG_IDTR_BASE, VTX_REG_IDTR_LIMIT,
+	VTX_REG_COUNT
+};
+
+/* Read a register into *val.  Errors: INVALID_ARG (unknown id, NULL). */
+enum vtx_status vtx_reg_get(const vtx_t *vtx, enum vtx_reg reg, uint64_t *val);
+
+/* Write a general register, RIP or RFLAGS (bit 1 is forced to 1; the
+ * mode is recomputed if VM changes).  Other ids return READONLY: control
+ * and segment state changes only through guest instructions or the
+ * loader. */
+enum vtx_status vtx_reg_set(vtx_t *vtx, enum vtx_reg reg, uint64_t val);
+
+/* Guest RAM size in bytes. */
+uint64_t vtx_ram_size(const vtx_t *vtx);
+
+/* Copy between guest-physical RAM and a host buffer.  The whole range
+ * [gpa, gpa + len) must lie in RAM (else RANGE, nothing copied).  Writes
+ * invalidate any decoded code they cover. */
+enum vtx_status vtx_phys_read(vtx_t *vtx, uint64_t gpa, void *buf, size_t len);
+enum vtx_status vtx_phys_write(vtx_t *vtx, uint64_t gpa, const void *buf, size_t len);
+
+struct vtx_stats {
+	uint64_t instructions;     /* retired */
+	uint64_t cycles;           /* the modelled time base */
+	/* decode cache */
+	uint64_t icache_lookups, icache_jc_hits, icache_hash_hits, icache_misses;
+	uint64_t icache_invalidated, icache_flushes, icache_decoded;
+};
+
+/* Fill *st with the counters since vtx_open. */
+void vtx_get_stats(const vtx_t *vtx, struct vtx_stats *st);
+
+/* One instruction-trace line (NUL-terminated, no newline), `len` bytes:
+ *   <n> <cycles> <cs>:<rip> <bytes> <disassembly>[ ; <reg>=<value>...]
+ * where n is the retired-instruction index (from 0), cs:rip the
+ * instruction's address, and the registers listed are the general
+ * registers whose value the instruction changed. */
+typedef void vtx_trace_fn(void *opaque, const char *line, size_t len);
+
+/* Trace the retired instructions numbered [first, first + count) (count
+ * VTX_RUN_FOREVER: to the end).  fn NULL turns tracing off.  Outside the
+ * window the run loop pays nothing for tracing.  Errors: NOMEM (the
+ * disassembler could not be opened). */
+enum vtx_status vtx_set_trace(vtx_t *vtx, uint64_t first, uint64_t count, vtx_trace_fn *fn,
+                              void *opaque);
+
+/* The first instruction the run met that softvtx does not implement (the
+ * guest saw #UD).  Returns false if there was none; otherwise copies its
+ * mnemonic (NUL-terminated, truncated to fit) and its linear address
+ * (CS.base + RIP) when the pointers are not NULL. */
+bool vtx_unimplemented(const vtx_t *vtx, char *mnemonic, size_t len, uint64_t *linear);
+
+/* After VTX_STOP_SHUTDOWN: the CS selector and RIP of the instruction that
+ * faulted, and the vector of the last exception raised.  Returns false if
+ * the machine did not shut down. */
+bool vtx_shutdown_info(const vtx_t *vtx, uint16_t *cs, uint64_t *rip, uint8_t *vector);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

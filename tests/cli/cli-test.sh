@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Checks the CLI contract of `softvtx run` (README "Exit status"): every
+# outcome has its status, and every non-zero status that is not a
+# debug-exit status prints exactly one line on stderr.  The images are
+# tiny flat Multiboot kernels (header flag 16) built here with printf.
+# Usage: cli-test.sh PATH/TO/softvtx
+set -u
+bin=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fails=0
+n=0
+
+ok()   { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+check() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
+
+# le32 N: N as 4 little-endian bytes, in hex.
+le32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) \
+	$((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
+
+# mkflat FILE HEXBYTES: header at 0x100000, code right after it (entry
+# 0x100020).
+mkflat() {
+	local flags=$((0x10000)) load=$((0x100000)) hex
+	hex="$(le32 $((0x1BADB002)))$(le32 $flags)$(le32 $(((-(0x1BADB002 + flags)) & 0xffffffff)))"
+	hex="$hex$(le32 $load)$(le32 $load)$(le32 0)$(le32 0)$(le32 $((load + 32)))${2// /}"
+	printf "$(echo "$hex" | sed 's/\([0-9a-f][0-9a-f]\)/\\x\1/g')" > "$1"
+}
+
+# run NAME ARGS...: status in $rc, stdout in $dir/out, stderr in $dir/err
+run() { "$bin" "$@" > "$dir/out" 2> "$dir/err"; rc=$?; }
+errlines() { wc -l < "$dir/err"; }
+
+# mov edx,0x3f8; mov al,'h'; out dx,al; mov al,'i'; out dx,al;
+# mov al,5; out 0xf4,al
+mkflat "$dir/exit.bin" "baf8030000 b068 ee b069 ee b005 e6f4"
+# cli; hlt
+mkflat "$dir/halt.bin" "fa f4"
+# jmp $
+mkflat "$dir/loop.bin" "ebfe"
+# fninit (x87 has no op-table row) -> #UD -> no usable IDT -> triple fault
+mkflat "$dir/unimpl.bin" "dbe3 f4"
+printf 'not a kernel' > "$dir/junk.bin"
+
+run --help
+check "--help exits 0" '[ $rc -eq 0 ]'
+check "--help documents the exit statuses" 'grep -q "Exit status" "$dir/out" && grep -q "triple fault" "$dir/out"'
+run run --help
+check "run --help exits 0" '[ $rc -eq 0 ]'
+for o in -m --append --module --max-insns --stats --trace --trace-file; do
+	check "run --help lists $o" 'grep -q -- "$o" "$dir/out"'
+done
+
+run
+check "no command: status 2" '[ $rc -eq 2 ]'
+run run --bogus "$dir/exit.bin"
+check "unknown option: status 2, one line" '[ $rc -eq 2 ] && [ $(errlines) -eq 1 ]'
+run run -m lots "$dir/exit.bin"
+check "bad -m: status 2, one line" '[ $rc -eq 2 ] && [ $(errlines) -eq 1 ]'
+run run
+check "no IMAGE: status 2, one line" '[ $rc -eq 2 ] && [ $(errlines) -eq 1 ]'
+
+run run "$dir/missing.elf"
+check "missing image: status 4, one line naming it" \
+	'[ $rc -eq 4 ] && [ $(errlines) -eq 1 ] && grep -q "missing.elf" "$dir/err"'
+run run "$dir/junk.bin"
+check "no Multiboot header: status 4, one line" \
+	'[ $rc -eq 4 ] && [ $(errlines) -eq 1 ] && grep -q "Multiboot header" "$dir/err"'
+run run --module "$dir/nomodule.bin" "$dir/exit.bin"
+check "missing module: status 4, one line" '[ $rc -eq 4 ] && [ $(errlines) -eq 1 ]'
+
+run run "$dir/exit.bin"
+check "debug-exit 5: status 11, console on stdout, stderr empty" \
+	'[ $rc -eq 11 ] && [ "$(cat "$dir/out")" = "hi" ] && [ $(errlines) -eq 0 ]'
+run run -m 4 --append "a b" --module "$dir/halt.bin x" "$dir/exit.bin"
+check "-m, --append and --module accepted" '[ $rc -eq 11 ]'
+
+run run "$dir/halt.bin"
+check "HLT with IF=0: status 0, stderr empty" '[ $rc -eq 0 ] && [ $(errlines) -eq 0 ]'
+
+run run --max-insns 1000 "$dir/loop.bin"
+check "budget exhausted: status 8, one line" \
+	'[ $rc -eq 8 ] && [ $(errlines) -eq 1 ] && grep -q "budget exhausted after 1000 instructions" "$dir/err"'
+
+run run "$dir/unimpl.bin"
+check "triple fault: status 6" '[ $rc -eq 6 ]'
+check "triple fault: reason line" 'grep -q "^softvtx: triple fault at 0010:" "$dir/err"'
+check "unimplemented instruction reported" \
+	"grep -q \"^softvtx: unimplemented instruction 'fninit' at 00100020 raised #UD\" \"\$dir/err\""
+
+run run --trace=1,2 "$dir/exit.bin"
+check "--trace=1,2: two lines on stderr" '[ $rc -eq 11 ] && [ $(errlines) -eq 2 ]'
+check "--trace lines start at index 1" 'head -1 "$dir/err" | grep -q "^1 .* 0010:00100025 b068 mov al, 0x68"'
+run run --trace --trace-file "$dir/trace.txt" "$dir/exit.bin"
+check "--trace-file gets every instruction" '[ $rc -eq 11 ] && [ $(wc -l < "$dir/trace.txt") -eq 7 ] && [ $(errlines) -eq 0 ]'
+
+run run --stats "$dir/exit.bin"
+check "--stats prints instructions and MIPS" \
+	'[ $rc -eq 11 ] && grep -q "7 instructions" "$dir/err" && grep -q "MIPS" "$dir/err"'
+
+echo "1..$n"
+[ $fails -eq 0 ]
