@@ -131,7 +131,8 @@ struct cpu {
 
 	/* --- events --- */
 	struct fault fault;
-	uint8_t intr_shadow;   /* 1 after STI/MOV SS/POP SS for one instruction */
+	uint8_t intr_shadow;   /* 1 after STI/MOV SS/POP SS; 2 while the shadowed
+	                          instruction runs; 0 after it (run.c) */
 	bool halted;
 	int8_t event_depth;    /* nested delivery: 0 none, 1 delivering, 2 #DF */
 	enum cpu_stop stop;    /* why the run ended, when X_STOP is returned */
@@ -228,7 +229,7 @@ static inline unsigned cpu_stack_size(const struct cpu *cpu)
 /* Linear-address width mask for the current mode. */
 static inline bool cpu_is_canonical(uint64_t a)
 {
-	return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 #endif

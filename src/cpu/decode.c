@@ -164,6 +164,32 @@ static bool is_rel_branch(const cs_x86 *x)
 	       o == 0xeb;
 }
 
+/* Capstone 4.0.2 rejects the register forms (mod = 11) of most of the
+ * hint-NOP space 0F 19-0F 1F, and of 0F 18 /4-/7, which the SDM defines
+ * as NOP r/m16/32 ("NOP", and Table A-3's reserved NOPs).  Returns the
+ * length of such an instruction at bytes[0..n) -- legacy prefixes other
+ * than LOCK, one REX in 64-bit mode, then 0F xx ModR/M -- or 0.  Tested in
+ * test_msr.c (hints_retire). */
+static unsigned hint_nop_len(const uint8_t *bytes, size_t n, unsigned code_size)
+{
+	unsigned i = 0;
+
+	while (i < n && i < 12 &&
+	       (bytes[i] == 0x66 || bytes[i] == 0x67 || bytes[i] == 0xf2 || bytes[i] == 0xf3 ||
+	        bytes[i] == 0x26 || bytes[i] == 0x2e || bytes[i] == 0x36 || bytes[i] == 0x3e ||
+	        bytes[i] == 0x64 || bytes[i] == 0x65))
+		i++;
+	if (code_size == 8 && i < n && (bytes[i] & 0xf0) == 0x40)
+		i++;
+	if (i + 3 > n || bytes[i] != 0x0f || (bytes[i + 2] & 0xc0) != 0xc0)
+		return 0;
+	if (bytes[i + 1] >= 0x19 && bytes[i + 1] <= 0x1f)
+		return i + 3;
+	if (bytes[i + 1] == 0x18 && ((bytes[i + 2] >> 3) & 7) >= 4)
+		return i + 3;
+	return 0;
+}
+
 static int64_t raw_imm(const uint8_t *bytes, unsigned off, unsigned size)
 {
 	uint64_t v = 0;
@@ -175,6 +201,47 @@ static int64_t raw_imm(const uint8_t *bytes, unsigned off, unsigned size)
 	case 4: return (int32_t)v;
 	default: return (int64_t)v;
 	}
+}
+
+/* SDM Vol. 2 §2.3.2: a VEX-encoded instruction preceded by 66H, F2H, F3H,
+ * F0H or REX is #UD.  Capstone 4.0.2 accepts 66/F2/F3 there (dropping F2
+ * and F3 from its prefix list), so the raw bytes are checked.  Segment
+ * overrides and 67H are allowed. */
+static bool vex_after_bad_prefix(const cs_insn *ci, const uint8_t *bytes)
+{
+	bool bad = false;
+	unsigned i = 0;
+
+	if (ci->id == X86_INS_LES || ci->id == X86_INS_LDS)
+		return false;
+	for (; i < ci->size; i++) {
+		uint8_t b = bytes[i];
+
+		if (b == 0x66 || b == 0xf2 || b == 0xf3 || b == 0xf0)
+			bad = true;
+		else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0x64 &&
+		         b != 0x65 && b != 0x67)
+			break;
+	}
+	return bad && i < ci->size && (bytes[i] == 0xc4 || bytes[i] == 0xc5);
+}
+
+/* Capstone 4.0.2 decodes F3 0F BC/BD as BSF/BSR in 16-bit mode, and in
+ * every mode when F3 comes before 66.  F3 is the mandatory prefix of TZCNT
+ * and LZCNT (SDM Vol. 2 "TZCNT", "LZCNT") wherever it sits among the
+ * legacy prefixes; the operands Capstone reports are the same. */
+static unsigned fix_bit_scan_id(const cs_insn *ci, const uint8_t *bytes)
+{
+	bool f3 = false;
+
+	if (ci->id != X86_INS_BSF && ci->id != X86_INS_BSR)
+		return ci->id;
+	for (unsigned i = 0; i < ci->size && bytes[i] != 0x0f; i++)
+		if (bytes[i] == 0xf3)
+			f3 = true;
+	if (!f3)
+		return ci->id;
+	return ci->id == X86_INS_BSF ? X86_INS_TZCNT : X86_INS_LZCNT;
 }
 
 int decode_one(struct decoder *d, const uint8_t *bytes, size_t n, unsigned code_size,
@@ -191,6 +258,17 @@ int decode_one(struct decoder *d, const uint8_t *bytes, size_t n, unsigned code_
 
 	memset(out, 0, sizeof(*out));
 	if (!cs_disasm_iter(d->cs[mi], &code, &size, &addr, ci)) {
+		unsigned hl = hint_nop_len(bytes, n, code_size);
+
+		if (hl) {
+			out->id = X86_INS_NOP;
+			out->fn = op_nop;
+			out->len = (uint8_t)hl;
+			out->cost = C_ALU;
+			out->asize = out->dsize = out->opsize = (uint8_t)lg_of(code_size);
+			out->sreg_ovr = SEG_NONE;
+			return DEC_OK;
+		}
 		if (n < 15)
 			return DEC_NEED_MORE;
 		out->fn = op_invalid;
@@ -276,13 +354,45 @@ int decode_one(struct decoder *d, const uint8_t *bytes, size_t n, unsigned code_
 		}
 		out->nops++;
 	}
-	if (out->nops && (out->op[0].kind == OPK_REG || out->op[0].kind == OPK_MEM) &&
+	/* AH/CH/DH/BH destinations are byte operands too. */
+	if (out->nops && (out->op[0].kind == OPK_REG || out->op[0].kind == OPK_REG8H ||
+	                  out->op[0].kind == OPK_MEM) &&
 	    out->op[0].lg <= 3)
 		out->opsize = out->op[0].lg;
-	if (is_rel_branch(x) && x->encoding.imm_size)
-		out->imm = (uint64_t)raw_imm(bytes, x->encoding.imm_offset, x->encoding.imm_size);
+	/* Capstone 4.0.2 drops F2 on A5 (string MOVSD), taking it for the
+	 * SSE2 MOVSD prefix; silicon repeats MOVS under F2 as under F3.
+	 * Every byte before A5 is a prefix: the last F2/F3 wins, as Capstone
+	 * does for the other string opcodes.  Tested in test_string.c. */
+	if (!out->opc0f && out->opc == 0xa5 && !out->rep)
+		for (unsigned i = 0; i + 1u < out->len; i++)
+			if (bytes[i] == 0xf2 || bytes[i] == 0xf3)
+				out->rep = bytes[i];
+	if (is_rel_branch(x) && x->encoding.imm_size) {
+		unsigned isz = x->encoding.imm_size;
 
-	od = optable_lookup(ci->id);
+		/* Intel ignores 66h on near CALL/JMP/Jcc in 64-bit mode (the
+		 * rel16 forms are "N.S." there, SDM Vol. 2 "CALL", "JMP",
+		 * "Jcc"): the displacement stays 32 bits.  Capstone 4.0.2
+		 * decodes rel16 as AMD does; widen it.  Tested in
+		 * test_branch.c. */
+		if (code_size == 8 && isz == 2) {
+			if (out->len + 2u > n || out->len + 2u > 15) {
+				if (n < 15)
+					return DEC_NEED_MORE;
+				out->fn = op_invalid;
+				out->len = 1;
+				out->cost = C_INT;
+				out->flags = F_ENDBLK;
+				return DEC_INVALID;
+			}
+			isz = 4;
+			out->len = (uint8_t)(out->len + 2);
+		}
+		out->imm = (uint64_t)raw_imm(bytes, x->encoding.imm_offset, isz);
+	}
+
+	out->id = (uint16_t)fix_bit_scan_id(ci, bytes);
+	od = optable_lookup(out->id);
 	if (od && od->fn) {
 		out->fn = od->fn;
 		out->flags = od->flags;
@@ -294,5 +404,23 @@ int decode_one(struct decoder *d, const uint8_t *bytes, size_t n, unsigned code_
 	}
 	if (out->lock)
 		out->flags |= F_CHK_LOCK;
+	/* MOV CRn/DRn/Sreg share Capstone's X86_INS_MOV row with plain MOV,
+	 * so their row cannot carry the flags: a write to a control, debug or
+	 * segment register can change paging, mode or CS-relative meaning
+	 * (ends the block), and MOV CR/DR may cause a VM exit and costs what
+	 * other system-register writes do. */
+	for (unsigned i = 0; i < out->nops; i++)
+		if (out->op[i].kind == OPK_CR || out->op[i].kind == OPK_DR) {
+			out->flags |= F_VMX_EXIT;
+			out->cost = C_SYS;
+		}
+	if (out->nops && (out->op[0].kind == OPK_CR || out->op[0].kind == OPK_DR ||
+	                  out->op[0].kind == OPK_SREG))
+		out->flags |= F_ENDBLK;
+	if (vex_after_bad_prefix(ci, bytes)) {
+		out->fn = op_invalid;
+		out->flags = F_ENDBLK;
+		out->cost = C_INT;
+	}
 	return DEC_OK;
 }

@@ -115,7 +115,11 @@ static inline void flags_settle(struct cpu *cpu)
  * flag rules are irregular (shifts, rotates, MUL, BT, BCD...). */
 static inline void flags_set_bits(struct cpu *cpu, uint32_t mask, uint32_t value)
 {
-	flags_settle(cpu);
+	/* Replacing all six needs nothing from the lazy record. */
+	if (mask == RFLAGS_ARITH)
+		cpu->cc_op = CC_EAGER;
+	else
+		flags_settle(cpu);
 	cpu->rflags = (cpu->rflags & ~(uint64_t)mask) | (value & mask);
 }
 
@@ -134,9 +138,13 @@ static inline void flags_set_logic(struct cpu *cpu, unsigned lg, uint64_t r)
 	cpu->cc_op = CC_LOGIC; cpu->cc_size = (uint8_t)lg;
 	cpu->cc_src1 = 0; cpu->cc_src2 = 0; cpu->cc_res = r;
 }
+static inline int flags_cf(const struct cpu *cpu);
 static inline void flags_set_incdec(struct cpu *cpu, int dec, unsigned lg, uint64_t a, uint64_t r)
 {
-	flags_settle(cpu); /* CF must survive in rflags */
+	/* CF must survive in rflags; the other arithmetic bits there are
+	 * stale under CC_INC/CC_DEC, so only CF is settled (cheaper than
+	 * flags_settle in DEC/JNZ loops). */
+	cpu->rflags = (cpu->rflags & ~(uint64_t)RFLAGS_CF) | (uint64_t)flags_cf(cpu);
 	cpu->cc_op = dec ? CC_DEC : CC_INC; cpu->cc_size = (uint8_t)lg;
 	cpu->cc_src1 = a; cpu->cc_src2 = 1; cpu->cc_res = r;
 }

@@ -74,8 +74,12 @@ static bool rights_ok(struct cpu *cpu, enum acc_kind kind, unsigned accf, bool w
 	return true;
 }
 
-static void set_ad(struct cpu *cpu, struct walk_step *st, unsigned n, enum acc_kind kind)
+static void set_ad(struct cpu *cpu, struct walk_step *st, unsigned n, enum acc_kind kind,
+                   unsigned accf)
 {
+	/* A probe (ACCF_NOFAULT) only asks whether the access would work. */
+	if (accf & ACCF_NOFAULT)
+		return;
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t nv = st[i].val | PTE_A;
 
@@ -105,7 +109,7 @@ static int walk32(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned ac
 			return pf(cpu, gla, kind, accf, PFEC_P | PFEC_RSVD);
 		if (!rights_ok(cpu, kind, accf, pde & PTE_W, pde & PTE_U, false))
 			return pf(cpu, gla, kind, accf, PFEC_P);
-		set_ad(cpu, st, 1, kind);
+		set_ad(cpu, st, 1, kind, accf);
 		*gpa = hi | (pde & 0xffc00000ull) | (gla & 0x3fffff);
 		return X_OK;
 	}
@@ -119,7 +123,7 @@ static int walk32(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned ac
 	}
 	if (!rights_ok(cpu, kind, accf, (pde & pte & PTE_W) != 0, (pde & pte & PTE_U) != 0, false))
 		return pf(cpu, gla, kind, accf, PFEC_P);
-	set_ad(cpu, st, 2, kind);
+	set_ad(cpu, st, 2, kind, accf);
 	*gpa = (pte & 0xfffff000ull) | (gla & 0xfff);
 	return X_OK;
 }
@@ -147,8 +151,9 @@ static int walk64(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned ac
 			return pf(cpu, gla, kind, accf, 0);
 		if ((e & (rsvd_hi | 0x1e6ull)) || (e & PTE_XD))
 			return pf(cpu, gla, kind, accf, PFEC_P | PFEC_RSVD);
-		st[n++] = (struct walk_step){ a, e, 8 };
-		/* PDPTEs carry no R/W, U/S or XD in PAE mode. */
+		/* PDPTEs carry no R/W, U/S, XD or A in PAE mode (bit 5 is
+		 * reserved), so they are not among the entries whose A bit
+		 * the walk sets. */
 		table = e & addr_mask;
 		level = 2;
 	} else {
@@ -185,7 +190,7 @@ static int walk64(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned ac
 	}
 	if (!rights_ok(cpu, kind, accf, w, u, xd))
 		return pf(cpu, gla, kind, accf, PFEC_P);
-	set_ad(cpu, st, n, kind);
+	set_ad(cpu, st, n, kind, accf);
 	{
 		uint64_t page_mask = (1ull << (12 + 9 * (unsigned)(level - 1))) - 1;
 

@@ -107,14 +107,55 @@ static bool run_block_traced(struct cpu *cpu, const struct block *b, unsigned n)
 			cpu->cycles += in->cost;
 			cpu->icount++;
 		}
-		if (st != X_FAULT && cpu->trace_fn)
+		if (st != X_OK) {
+			/* Trace after finish() so that icount and cycles already
+			 * count this instruction, whatever status it retired with. */
+			bool stop = finish(cpu, in, st);
+
+			if (st != X_FAULT && cpu->trace_fn)
+				cpu->trace_fn(cpu->trace_opaque, cpu, in, rip, before);
+			return stop;
+		}
+		if (cpu->trace_fn)
 			cpu->trace_fn(cpu->trace_opaque, cpu, in, rip, before);
-		if (st != X_OK)
-			return finish(cpu, in, st);
 		if (cpu->block_break)
 			break;
 	}
 	return false;
+}
+
+/* Single-step (SDM Vol. 3B §17.3.1.4): when TF is set at the start of an
+ * instruction, a #DB trap with DR6.BS (bit 14) follows it, the pushed RIP
+ * being the next instruction's.  The instruction runs alone so that the
+ * trap comes right after it.  INT n, INT3, INTO and INT1 clear TF while
+ * delivering their own event and are not followed by the trap; a faulting
+ * instruction delivers its fault instead; HLT halts first.  Returns true
+ * to leave cpu_run with cpu->stop set. */
+static bool run_single_step(struct cpu *cpu, const struct block *b)
+{
+	const struct insn *in = &b->insn[0];
+	uint64_t rip = cpu->rip, before[16];
+	int st;
+
+	memcpy(before, cpu->gpr, sizeof(before));
+	st = (in->flags & F_CHECKS) ? central_checks(cpu, in) : X_OK;
+	if (st == X_OK)
+		st = in->fn(cpu, in);
+	if (st == X_OK) {
+		cpu->rip = (cpu->rip + in->len) & rip_mask(cpu);
+		cpu->cycles += in->cost;
+		cpu->icount++;
+	} else if (finish(cpu, in, st)) {
+		return true;
+	}
+	if (st != X_FAULT && cpu->trace_on && cpu->trace_fn)
+		cpu->trace_fn(cpu->trace_opaque, cpu, in, rip, before);
+	if ((st != X_OK && st != X_JUMP) || in->fn == op_int || in->fn == op_int3 ||
+	    in->fn == op_into || in->fn == op_int1)
+		return false;
+	cpu->dr[6] |= 1ull << 14;
+	cpu_fault_noerr(cpu, EXC_DB);
+	return cpu_deliver_fault(cpu) == X_STOP;
 }
 
 enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
@@ -134,6 +175,9 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 			cpu->stop = STOP_EXIT;
 			return cpu->stop;
 		}
+		/* The shadowed instruction has run (see below). */
+		if (unlikely(cpu->intr_shadow == 2))
+			cpu->intr_shadow = 0;
 		if (cpu->halted) {
 			/* No interrupt source can wake a halted CPU yet. */
 			cpu->stop = STOP_HALT;
@@ -158,6 +202,20 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 		}
 		if (end - cpu->icount < n)
 			n = (unsigned)(end - cpu->icount);
+		/* The interrupt shadow of STI, MOV SS and POP SS covers exactly
+		 * the next instruction (SDM Vol. 3A §6.8.3, Vol. 2 "STI").  Those
+		 * instructions end their block, so the shadowed one starts this
+		 * block: it runs alone with intr_shadow = 2, and the shadow is
+		 * dropped at the top of the loop once it has run. */
+		if (unlikely(cpu->intr_shadow == 1)) {
+			cpu->intr_shadow = 2;
+			n = 1;
+		}
+		if (unlikely(cpu->rflags & RFLAGS_TF)) {
+			if (run_single_step(cpu, b))
+				return cpu->stop;
+			continue;
+		}
 		cpu->block_break = false;
 		if (unlikely(cpu->trace_on)) {
 			if (run_block_traced(cpu, b, n))
