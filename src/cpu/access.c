@@ -22,11 +22,22 @@ static int read_in_page(struct cpu *cpu, uint64_t gla, unsigned size, unsigned a
 	return X_OK;
 }
 
+/* #AC(0) for a misaligned explicit data access at CPL 3 while alignment
+ * checking is armed (SDM Vol. 3A §6.15, "Interrupt 17"). */
+static bool misaligned(const struct cpu *cpu, uint64_t gla, unsigned size, unsigned accf)
+{
+	return cpu->ac_check && (accf & ACCF_USER) && !(accf & ACCF_IMPLICIT) &&
+	       (gla & (size - 1));
+}
+
 int access_lin_read_slow(struct cpu *cpu, uint64_t gla, unsigned size, unsigned accf,
                          uint64_t *val)
 {
 	unsigned first = 4096 - (unsigned)(gla & 0xfff);
 	uint64_t lo = 0, hi = 0;
+
+	if (misaligned(cpu, gla, size, accf))
+		return cpu_fault(cpu, EXC_AC, 0);
 
 	if (first >= size)
 		return read_in_page(cpu, gla, size, accf, val);
@@ -76,6 +87,8 @@ int access_lin_write_slow(struct cpu *cpu, uint64_t gla, unsigned size, unsigned
 	uint8_t *host;
 	uint64_t gpa;
 
+	if (misaligned(cpu, gla, size, accf))
+		return cpu_fault(cpu, EXC_AC, 0);
 	if (first >= size)
 		return write_in_page(cpu, gla, size, accf, val);
 	/* Both pages must be writable before any byte is stored. */

@@ -110,4 +110,5 @@ void cpu_update_mode(struct cpu *cpu)
 			icache_flush_jump_cache(cpu->icache);
 		cpu->mmu_idx = idx;
 	}
+	cpu_update_ac(cpu);
 }

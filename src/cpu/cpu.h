@@ -128,6 +128,7 @@ struct cpu {
 	uint8_t code_size;     /* 2, 4 or 8: default operand/address size of CS */
 	uint8_t mmu_idx;       /* MMU_SUPER or MMU_USER (CPL == 3) */
 	bool paging;           /* CR0.PG */
+	bool ac_check;         /* alignment checking armed: CR0.AM, RFLAGS.AC, CPL 3 */
 
 	/* --- events --- */
 	struct fault fault;
@@ -168,6 +169,10 @@ void cpu_free(struct cpu *cpu);
 void cpu_reset(struct cpu *cpu);
 /* Recompute mode, cpl, code_size, mmu_idx after CR0/EFER/CS/RFLAGS.VM change. */
 void cpu_update_mode(struct cpu *cpu);
+
+/* Re-arm alignment checking after CR0.AM, RFLAGS.AC or CPL changed
+ * (tlb.c: while armed, user data accesses bypass the TLB fast path). */
+void cpu_update_ac(struct cpu *cpu);
 
 /* --- execution (run.c) ------------------------------------------------ */
 /* Execute at most `budget` instructions.  Returns why it stopped. */

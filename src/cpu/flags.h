@@ -97,8 +97,12 @@ static inline uint64_t flags_read(const struct cpu *cpu)
  * instruction's rules about which bits it may change; bit 1 is forced. */
 static inline void flags_write(struct cpu *cpu, uint64_t v)
 {
+	uint64_t old = cpu->rflags;
+
 	cpu->rflags = (v & RFLAGS_DEFINED) | RFLAGS_FIXED1;
 	cpu->cc_op = CC_EAGER;
+	if ((old ^ cpu->rflags) & RFLAGS_AC)
+		cpu_update_ac(cpu);
 }
 
 /* Settle the lazy record into cpu->rflags (keeps the value unchanged). */

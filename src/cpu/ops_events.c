@@ -451,3 +451,32 @@ int op_sysexit(struct cpu *cpu, const struct insn *in)
 	cpu_update_mode(cpu);
 	return X_JUMP;
 }
+
+/* BOUND r16/32, m16&16/m32&32 (SDM Vol. 2 "BOUND"): "IF ArrayIndex <
+ * LowerBound OR ArrayIndex > UpperBound THEN #BR", a fault with no error
+ * code; the bounds are signed.  Invalid in 64-bit mode (62h is EVEX there).
+ * A register second operand is #UD. */
+int op_bound(struct cpu *cpu, const struct insn *in)
+{
+	unsigned lg = in->op[0].lg, size = 1u << lg;
+	uint64_t lo, hi, ea;
+	int64_t idx, l, h;
+
+	if (in->nops < 2 || in->op[1].kind != OPK_MEM)
+		return cpu_ud(cpu);
+	ea = insn_ea(cpu, in);
+	TRY(access_read(cpu, in->mem.seg, ea, size, &lo));
+	TRY(access_read(cpu, in->mem.seg, (ea + size) & addr_mask(in->asize), size, &hi));
+	if (lg == 1) {
+		idx = (int16_t)cpu->gpr[in->op[0].reg];
+		l = (int16_t)lo;
+		h = (int16_t)hi;
+	} else {
+		idx = (int32_t)cpu->gpr[in->op[0].reg];
+		l = (int32_t)lo;
+		h = (int32_t)hi;
+	}
+	if (idx < l || idx > h)
+		return cpu_fault_noerr(cpu, EXC_BR);
+	return X_OK;
+}

@@ -36,6 +36,23 @@ void tlb_flush_page(struct cpu *cpu, uint64_t gla)
 		icache_flush_jump_cache(cpu->icache);
 }
 
+/* SDM Vol. 3A §6.15 (#AC): alignment checking applies to data accesses at
+ * CPL 3 when CR0.AM and RFLAGS.AC are both set.  While it is armed, user
+ * read and write entries are not kept, so every user data access takes the
+ * slow path, where access.c checks alignment; the fast path pays nothing. */
+void cpu_update_ac(struct cpu *cpu)
+{
+	bool on = (cpu->cr0 & CR0_AM) && (cpu->rflags & RFLAGS_AC) && cpu->cpl == 3;
+
+	if (on && !cpu->ac_check) {
+		for (unsigned i = 0; i < TLB_SIZE; i++) {
+			cpu->tlb[MMU_USER][TLB_READ][i].tag = TLB_INVALID;
+			cpu->tlb[MMU_USER][TLB_WRITE][i].tag = TLB_INVALID;
+		}
+	}
+	cpu->ac_check = on;
+}
+
 void tlb_drop_writes_to(struct cpu *cpu, uint64_t gpa)
 {
 	uint64_t page = gpa & PAGE_MASK;
@@ -62,7 +79,8 @@ int tlb_fill(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned accf,
 		*host = NULL;
 		return X_OK;
 	}
-	if (!(accf & ACCF_NOFAULT)) {
+	if (!(accf & ACCF_NOFAULT) &&
+	    !(cpu->ac_check && kind != ACC_EXEC && (accf & ACCF_USER) && !(accf & ACCF_IMPLICIT))) {
 		unsigned m = (accf & ACCF_USER) && !(accf & ACCF_IMPLICIT) ? MMU_USER : MMU_SUPER;
 		struct tlb_entry *e = &cpu->tlb[m][kind][tlb_index(gla)];
 
