@@ -29,6 +29,7 @@ enum xstatus {
 	X_HALT,      /* retire, then stop at HLT (RIP already advanced) */
 	X_STOP,      /* retire, then leave cpu_run (RIP already advanced) */
 	X_VMEXIT,    /* the instruction caused a VM exit (VMX layer) */
+	X_RESTART,   /* nothing retired: the block went stale, fetch again at RIP */
 };
 
 /* A call that can fail returns enum xstatus; TRY propagates a failure to

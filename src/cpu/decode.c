@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fast.h"
 #include "ops.h"
 
 struct decoder {
@@ -244,6 +245,50 @@ static unsigned fix_bit_scan_id(const cs_insn *ci, const uint8_t *bytes)
 	return ci->id == X86_INS_BSF ? X86_INS_TZCNT : X86_INS_LZCNT;
 }
 
+static bool legacy_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Capstone rejects anything longer than 15 bytes.  To tell "too long"
+ * (#GP(0)) from "invalid" (#UD), drop leading prefixes that occur again
+ * later in the prefix run -- repeating a prefix changes nothing -- and see
+ * whether what remains decodes to an instruction that, with the dropped
+ * bytes, is longer than 15. */
+static bool too_long(struct decoder *d, const uint8_t *bytes, size_t n, unsigned code_size)
+{
+	int mi = mode_index(code_size);
+	size_t run = 0, skip = 0;
+
+	while (run < n && run < 32 && legacy_prefix(bytes[run]))
+		run++;
+	while (skip < run) {
+		bool again = false;
+
+		for (size_t j = skip + 1; j < run; j++)
+			again |= bytes[j] == bytes[skip];
+		if (!again)
+			break;
+		skip++;
+	}
+	if (skip == 0) {
+		return false;
+	} else {
+		const uint8_t *code = bytes + skip;
+		size_t size = n - skip < 15 ? n - skip : 15;
+		uint64_t addr = 0;
+
+		return cs_disasm_iter(d->cs[mi], &code, &size, &addr, d->ci[mi]) &&
+		       skip + d->ci[mi]->size > 15;
+	}
+}
+
 int decode_one(struct decoder *d, const uint8_t *bytes, size_t n, unsigned code_size,
                struct insn *out)
 {
@@ -271,6 +316,14 @@ int decode_one(struct decoder *d, const uint8_t *bytes, size_t n, unsigned code_
 		}
 		if (n < 15)
 			return DEC_NEED_MORE;
+		if (too_long(d, bytes, n, code_size)) {
+			/* SDM Vol. 2 §2.3.11: more than 15 bytes is #GP(0). */
+			out->fn = op_too_long;
+			out->len = 1;
+			out->cost = C_INT;
+			out->flags = F_ENDBLK;
+			return DEC_INVALID;
+		}
 		out->fn = op_invalid;
 		out->len = 1;
 		out->cost = C_INT;
@@ -421,6 +474,8 @@ int decode_one(struct decoder *d, const uint8_t *bytes, size_t n, unsigned code_
 		out->fn = op_invalid;
 		out->flags = F_ENDBLK;
 		out->cost = C_INT;
+	} else if (out->fn != op_unimplemented) {
+		fast_specialize(out, code_size);
 	}
 	return DEC_OK;
 }

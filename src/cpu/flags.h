@@ -28,6 +28,8 @@ enum cc_op {
 	CC_LOGIC,     /* res = src1 op src2; CF = OF = 0, AF = 0 */
 	CC_INC,       /* res = src1 + 1, CF from rflags */
 	CC_DEC,       /* res = src1 - 1, CF from rflags */
+	CC_RES,       /* ZF/SF/PF from res; CF, OF and AF are the bits held
+	                 in cc_src1 (shifts, IMUL, ADC/SBB) */
 };
 
 /* Operand sizes are carried as log2(bytes): 0 = 8 bit ... 3 = 64 bit. */
@@ -68,6 +70,9 @@ static inline uint32_t flags_arith(const struct cpu *cpu)
 		f |= (((a ^ b) & (a ^ r)) & sign) ? RFLAGS_OF : 0;
 		break;
 	case CC_LOGIC:
+		break;
+	case CC_RES:
+		f |= (uint32_t)cpu->cc_src1 & (RFLAGS_CF | RFLAGS_OF | RFLAGS_AF);
 		break;
 	case CC_INC:
 		f |= cpu->rflags & RFLAGS_CF;
@@ -143,6 +148,14 @@ static inline void flags_set_logic(struct cpu *cpu, unsigned lg, uint64_t r)
 	cpu->cc_src1 = 0; cpu->cc_src2 = 0; cpu->cc_res = r;
 }
 static inline int flags_cf(const struct cpu *cpu);
+/* All six flags: ZF, SF and PF from the result r, and CF/OF/AF exactly as
+ * the RFLAGS bits in `cf_of_af`. */
+static inline void flags_set_res(struct cpu *cpu, unsigned lg, uint64_t r, uint32_t cf_of_af)
+{
+	cpu->cc_op = CC_RES; cpu->cc_size = (uint8_t)lg;
+	cpu->cc_src1 = cf_of_af; cpu->cc_src2 = 0; cpu->cc_res = r;
+}
+
 static inline void flags_set_incdec(struct cpu *cpu, int dec, unsigned lg, uint64_t a, uint64_t r)
 {
 	/* CF must survive in rflags; the other arithmetic bits there are
@@ -186,6 +199,7 @@ static inline int flags_cf(const struct cpu *cpu)
 	case CC_ADD: return cpu->cc_res < cpu->cc_src1;
 	case CC_SUB: return cpu->cc_src1 < cpu->cc_src2;
 	case CC_LOGIC: return 0;
+	case CC_RES: return (int)(cpu->cc_src1 & RFLAGS_CF);
 	default: return (int)(cpu->rflags & RFLAGS_CF);
 	}
 }
@@ -226,8 +240,34 @@ static inline int flags_cond(const struct cpu *cpu, unsigned cc)
 		}
 		return r ^ (int)(cc & 1);
 	}
-	if (cpu->cc_op == CC_LOGIC && ((cc >> 1) == 2)) /* TEST then JE/JNE */
-		return (cpu->cc_res == 0) ^ (int)(cc & 1);
+	if (cpu->cc_op != CC_EAGER) {
+		/* ZF and SF come from the result for every lazy operation. */
+		uint64_t res = cpu->cc_res;
+		int sf = (res & size_sign(cpu->cc_size)) != 0;
+
+		switch (cc >> 1) {
+		case 2: return (res == 0) ^ (int)(cc & 1);          /* E */
+		case 4: return sf ^ (int)(cc & 1);                  /* S */
+		default: break;
+		}
+		if (cpu->cc_op == CC_LOGIC) {
+			/* CF = OF = 0 after AND/OR/XOR/TEST. */
+			switch (cc >> 1) {
+			case 0: case 1: r = 0; break;               /* O, B */
+			case 3: r = res == 0; break;                /* BE */
+			case 6: r = sf; break;                      /* L */
+			case 7: r = (res == 0) | sf; break;         /* LE */
+			default: goto slow;
+			}
+			return r ^ (int)(cc & 1);
+		}
+		if (cpu->cc_op == CC_RES && (cc >> 1) <= 1) {
+			/* O and B straight from the recorded bits. */
+			uint64_t bit = (cc >> 1) ? RFLAGS_CF : RFLAGS_OF;
+
+			return ((cpu->cc_src1 & bit) != 0) ^ (int)(cc & 1);
+		}
+	}
 slow:
 	{
 		uint64_t f = flags_read(cpu);

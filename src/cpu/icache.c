@@ -155,6 +155,13 @@ static void remark_page(struct icache *ic, uint64_t page)
 	}
 }
 
+int op_stale(struct cpu *cpu, const struct insn *in)
+{
+	(void)cpu;
+	(void)in;
+	return X_RESTART;
+}
+
 void icache_invalidate(struct icache *ic, uint64_t gpa, uint64_t len)
 {
 	uint64_t page = gpa >> 12;
@@ -172,6 +179,8 @@ void icache_invalidate(struct icache *ic, uint64_t gpa, uint64_t len)
 			if (b->valid) {
 				b->valid = false;
 				hash_remove(ic, b);
+				for (unsigned k = 0; k < b->n; k++)
+					b->insn[k].fn = op_stale;
 				ic->st.invalidated++;
 				any = true;
 			}
@@ -195,7 +204,16 @@ static int fetch_page(struct cpu *cpu, uint64_t lin, uint8_t *buf, unsigned want
 	unsigned avail = 4096 - (unsigned)(lin & 0xfff);
 	uint8_t *host;
 
-	TRY(tlb_fill(cpu, lin, ACC_EXEC, access_user_flag(cpu), &host, gpa));
+	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_EXEC][tlb_index(lin)];
+
+	/* A TLB hit must not walk again: walks charge cycles, and a decode
+	 * miss is not an architectural event. */
+	if (e->tag == (lin & ~0xfffull)) {
+		*gpa = e->gpa | (lin & 0xfff);
+		host = (uint8_t *)(uintptr_t)(lin + e->addend);
+	} else {
+		TRY(tlb_fill(cpu, lin, ACC_EXEC, access_user_flag(cpu), &host, gpa));
+	}
 	if (avail > want)
 		avail = want;
 	if (host)
@@ -256,8 +274,14 @@ static int build_block(struct icache *ic, uint64_t lin, uint64_t gpa, unsigned k
 					r = decode_one(ic->dec, buf + off, 15, key, in);
 			}
 		}
+		/* An instruction that reads the cycle counter starts a block:
+		 * the run loop charges cycles once per block, so they are exact
+		 * only at block starts. */
+		if ((in->flags & F_TIME) && n > 0)
+			break;
 		ic->st.decoded++;
 		in->off = (uint16_t)off;
+		in->cum = (uint16_t)((n ? tmp[n - 1].cum : 0) + in->cost);
 		off += in->len;
 		n++;
 		if ((in->flags & F_ENDBLK) || off >= 4096 - (unsigned)(lin & 0xfff))
@@ -285,6 +309,8 @@ static int build_block(struct icache *ic, uint64_t lin, uint64_t gpa, unsigned k
 	b->valid = true;
 	b->cached = in_ram;
 	memcpy(b->insn, tmp, n * sizeof(struct insn));
+	for (unsigned k = 0; k < n; k++)
+		b->checks |= (tmp[k].flags & F_CHECKS) != 0;
 	if (in_ram) {
 		unsigned h = hash_of(gpa, key);
 		uint64_t p1 = gpa >> 12;

@@ -36,6 +36,7 @@ struct block {
 	uint8_t key;             /* code size: 2, 4 or 8 */
 	bool valid;
 	bool cached;             /* false for a scratch block (code not in RAM) */
+	bool checks;             /* some instruction needs the central checks */
 	struct insn insn[];
 };
 
@@ -54,6 +55,11 @@ void icache_flush_all(struct icache *ic);
 void icache_flush_jump_cache(struct icache *ic);
 /* Invalidate the blocks overlapping [gpa, gpa+len). */
 void icache_invalidate(struct icache *ic, uint64_t gpa, uint64_t len);
+
+/* The handler an invalidated block's instructions are switched to: it
+ * returns X_RESTART, so a block that went stale while running (its own code
+ * was overwritten) stops before its next instruction. */
+op_fn op_stale;
 
 /* Mnemonic of a Capstone id, for reports ("" if unknown). */
 const char *icache_mnemonic(struct icache *ic, unsigned id);

@@ -65,6 +65,8 @@ struct insn {
 	uint8_t opc;        /* primary opcode byte (after 0F escape, if any) */
 	uint8_t opc0f;      /* 1 if the opcode has the 0F escape */
 	uint16_t off;       /* byte offset of this instruction in its block */
+	uint16_t cum;       /* cycles of the block's instructions up to and
+	                       including this one (charged once per block) */
 	struct operand op[3];
 	struct memref mem;
 	uint64_t imm;       /* immediate, sign-extended per the encoding; for

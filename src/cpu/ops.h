@@ -27,6 +27,8 @@
 #define F_VMX_EXIT (1u << 5)  /* may cause a VM exit in VMX non-root mode */
 #define F_REP      (1u << 6)  /* string instruction: honours REP prefixes */
 #define F_NO_VM86  (1u << 7)  /* #GP(0) in virtual-8086 mode (CPL 3 system) */
+#define F_TIME     (1u << 8)  /* reads the cycle counter: starts its own block,
+                                 so the per-block charge is exact when it runs */
 #define F_CHK_LOCK (1u << 15) /* decode: a LOCK prefix is present */
 /* Any of these makes the run loop call the central checks. */
 #define F_CHECKS   (F_CPL0 | F_NO64 | F_PMODE | F_NO_VM86 | F_CHK_LOCK)
@@ -65,6 +67,7 @@ struct opdesc {
 /* The handler for ids without a row, and for invalid encodings. */
 op_fn op_unimplemented;
 op_fn op_invalid;
+op_fn op_too_long;
 
 /* Look up the row for a Capstone id (NULL fn: unimplemented). */
 const struct opdesc *optable_lookup(unsigned id);

@@ -41,3 +41,10 @@ int op_invalid(struct cpu *cpu, const struct insn *in)
 	(void)in;
 	return cpu_ud(cpu);
 }
+
+/* More than 15 bytes of instruction (SDM Vol. 2 §2.3.11): #GP(0). */
+int op_too_long(struct cpu *cpu, const struct insn *in)
+{
+	(void)in;
+	return cpu_gp0(cpu);
+}

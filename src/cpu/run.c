@@ -83,6 +83,8 @@ static bool finish(struct cpu *cpu, const struct insn *in, int st)
 		cpu->cycles += in->cost;
 		cpu->icount++;
 		return true;
+	case X_RESTART:
+		return false;
 	default:
 		/* X_VMEXIT: the VMX layer has already switched context. */
 		return cpu->stop != STOP_BUDGET;
@@ -112,7 +114,7 @@ static bool run_block_traced(struct cpu *cpu, const struct block *b, unsigned n)
 			 * count this instruction, whatever status it retired with. */
 			bool stop = finish(cpu, in, st);
 
-			if (st != X_FAULT && cpu->trace_fn)
+			if (st != X_FAULT && st != X_RESTART && cpu->trace_fn)
 				cpu->trace_fn(cpu->trace_opaque, cpu, in, rip, before);
 			return stop;
 		}
@@ -158,6 +160,64 @@ static bool run_single_step(struct cpu *cpu, const struct block *b)
 	return cpu_deliver_fault(cpu) == X_STOP;
 }
 
+/* Cycles of the first k instructions of a block. */
+static inline unsigned block_cost(const struct block *b, unsigned k)
+{
+	return k ? b->insn[k - 1].cum : 0;
+}
+
+/* The plain loop over the first n instructions of a block.  RIP is set
+ * from the block's start and each record's offset; cycles and the
+ * instruction count are charged once, for the instructions that retired
+ * (instructions that read them start their own block: F_TIME).  A block
+ * whose code is overwritten while it runs has its remaining handlers
+ * switched to op_stale (icache.c), which stops it with X_RESTART, so the
+ * loop tests nothing per instruction for self-modifying code.  `checks` is
+ * a constant at each call site: blocks with no instruction that needs the
+ * central checks run a loop without the test.  Returns true to leave
+ * cpu_run with cpu->stop set. */
+static inline __attribute__((always_inline)) bool
+run_block_impl(struct cpu *cpu, const struct block *b, unsigned n, const bool checks)
+{
+	const uint64_t mask = rip_mask(cpu), base = cpu->rip;
+	const struct insn *in = b->insn;
+	unsigned i;
+	int st;
+
+	for (i = 0; i < n; i++, in++) {
+		cpu->rip = (base + in->off) & mask;
+		if (checks && unlikely(in->flags & F_CHECKS)) {
+			st = central_checks(cpu, in);
+			if (st != X_OK)
+				goto stopped;
+		}
+		st = in->fn(cpu, in);
+		if (unlikely(st != X_OK))
+			goto stopped;
+	}
+	/* All n retired normally. */
+	cpu->rip = (base + b->insn[n - 1].off + b->insn[n - 1].len) & mask;
+	cpu->cycles += b->insn[n - 1].cum;
+	cpu->icount += n;
+	return false;
+
+stopped:
+	/* Instructions 0..i-1 retired; instruction i ended with status st. */
+	cpu->cycles += block_cost(b, i);
+	cpu->icount += i;
+	return finish(cpu, in, st);
+}
+
+static bool run_block_checked(struct cpu *cpu, const struct block *b, unsigned n)
+{
+	return run_block_impl(cpu, b, n, true);
+}
+
+static bool run_block_plain(struct cpu *cpu, const struct block *b, unsigned n)
+{
+	return run_block_impl(cpu, b, n, false);
+}
+
 enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 {
 	uint64_t end = cpu->icount + budget;
@@ -167,8 +227,6 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 	cpu->stop = STOP_BUDGET;
 	for (;;) {
 		struct block *b;
-		const struct insn *in;
-		uint64_t mask;
 		unsigned n;
 
 		if (cpu->bus->stop_requested) {
@@ -222,26 +280,7 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 				return cpu->stop;
 			continue;
 		}
-		mask = rip_mask(cpu);
-		in = b->insn;
-		for (unsigned i = 0; i < n; i++, in++) {
-			int st = X_OK;
-
-			if (unlikely(in->flags & F_CHECKS))
-				st = central_checks(cpu, in);
-			if (likely(st == X_OK))
-				st = in->fn(cpu, in);
-			if (likely(st == X_OK)) {
-				cpu->rip = (cpu->rip + in->len) & mask;
-				cpu->cycles += in->cost;
-				cpu->icount++;
-				if (unlikely(cpu->block_break))
-					break;
-				continue;
-			}
-			if (finish(cpu, in, st))
-				return cpu->stop;
-			break;
-		}
+		if (b->checks ? run_block_checked(cpu, b, n) : run_block_plain(cpu, b, n))
+			return cpu->stop;
 	}
 }

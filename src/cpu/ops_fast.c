@@ -1,0 +1,274 @@
+/* Decode-time specialisation of the hottest register forms.
+ *
+ * The op table stays the one home of every opcode: its row names the
+ * generic handler, which is always correct.  When a decoded record has a
+ * plain shape -- destination a 32- or 64-bit general register, source a
+ * register of the same size or an immediate -- fast_specialize() swaps in
+ * a variant with that shape fixed, so the handler does no operand-kind
+ * dispatch at run time.  A variant must compute exactly what the generic
+ * handler computes; the unit tests, which compare against the host CPU,
+ * run through the decoder and so exercise these variants.
+ */
+#include "fast.h"
+
+#include <capstone/x86.h>
+
+#include "flags.h"
+#include "operand.h"
+#include "ops.h"
+
+#define RD(in) ((in)->op[0].reg)
+#define RS(in) ((in)->op[1].reg)
+
+/* --- ADD SUB AND OR XOR CMP TEST: reg,reg and reg,imm ------------------ */
+
+#define ALU_FAST(name, lg, T, src, expr, setflags, writes)                          \
+	static int name(struct cpu *cpu, const struct insn *in)                     \
+	{                                                                           \
+		T a = (T)cpu->gpr[RD(in)], b = (T)(src), r = (T)(expr);             \
+		(void)b;                                                            \
+		setflags;                                                           \
+		if (writes)                                                         \
+			cpu->gpr[RD(in)] = (uint64_t)r;                             \
+		return X_OK;                                                        \
+	}
+
+#define ALU_FAMILY(sfx, lg, T)                                                                  \
+	ALU_FAST(fast_add_rr##sfx, lg, T, cpu->gpr[RS(in)], a + b, flags_set_add(cpu, lg, a, b, r), 1) \
+	ALU_FAST(fast_add_ri##sfx, lg, T, in->imm, a + b, flags_set_add(cpu, lg, a, b, r), 1)          \
+	ALU_FAST(fast_sub_rr##sfx, lg, T, cpu->gpr[RS(in)], a - b, flags_set_sub(cpu, lg, a, b, r), 1) \
+	ALU_FAST(fast_sub_ri##sfx, lg, T, in->imm, a - b, flags_set_sub(cpu, lg, a, b, r), 1)          \
+	ALU_FAST(fast_cmp_rr##sfx, lg, T, cpu->gpr[RS(in)], a - b, flags_set_sub(cpu, lg, a, b, r), 0) \
+	ALU_FAST(fast_cmp_ri##sfx, lg, T, in->imm, a - b, flags_set_sub(cpu, lg, a, b, r), 0)          \
+	ALU_FAST(fast_and_rr##sfx, lg, T, cpu->gpr[RS(in)], a & b, flags_set_logic(cpu, lg, r), 1)     \
+	ALU_FAST(fast_and_ri##sfx, lg, T, in->imm, a & b, flags_set_logic(cpu, lg, r), 1)              \
+	ALU_FAST(fast_or_rr##sfx, lg, T, cpu->gpr[RS(in)], a | b, flags_set_logic(cpu, lg, r), 1)      \
+	ALU_FAST(fast_or_ri##sfx, lg, T, in->imm, a | b, flags_set_logic(cpu, lg, r), 1)               \
+	ALU_FAST(fast_xor_rr##sfx, lg, T, cpu->gpr[RS(in)], a ^ b, flags_set_logic(cpu, lg, r), 1)     \
+	ALU_FAST(fast_xor_ri##sfx, lg, T, in->imm, a ^ b, flags_set_logic(cpu, lg, r), 1)              \
+	ALU_FAST(fast_test_rr##sfx, lg, T, cpu->gpr[RS(in)], a & b, flags_set_logic(cpu, lg, r), 0)    \
+	ALU_FAST(fast_test_ri##sfx, lg, T, in->imm, a & b, flags_set_logic(cpu, lg, r), 0)             \
+	ALU_FAST(fast_mov_rr##sfx, lg, T, cpu->gpr[RS(in)], b, (void)a, 1)                            \
+	ALU_FAST(fast_mov_ri##sfx, lg, T, in->imm, b, (void)a, 1)
+
+/* A 32-bit destination is zero-extended (SDM Vol. 1 §3.4.1.1): storing the
+ * uint32_t result into the 64-bit register does exactly that. */
+ALU_FAMILY(64, 3, uint64_t)
+ALU_FAMILY(32, 2, uint32_t)
+
+/* INC/DEC r: CF is preserved (flags_set_incdec keeps it). */
+#define INCDEC_FAST(name, lg, T, dec)                                   \
+	static int name(struct cpu *cpu, const struct insn *in)         \
+	{                                                               \
+		T a = (T)cpu->gpr[RD(in)], r = dec ? (T)(a - 1) : (T)(a + 1); \
+		flags_set_incdec(cpu, dec, lg, a, r);                   \
+		cpu->gpr[RD(in)] = (uint64_t)r;                         \
+		return X_OK;                                            \
+	}
+INCDEC_FAST(fast_inc64, 3, uint64_t, 0)
+INCDEC_FAST(fast_dec64, 3, uint64_t, 1)
+INCDEC_FAST(fast_inc32, 2, uint32_t, 0)
+INCDEC_FAST(fast_dec32, 2, uint32_t, 1)
+
+/* MOVZX r32/64, r8 (low byte registers only: AH..BH are OPK_REG8H). */
+static int fast_movzx_r8(struct cpu *cpu, const struct insn *in)
+{
+	cpu->gpr[RD(in)] = (uint8_t)cpu->gpr[RS(in)];
+	return X_OK;
+}
+
+/* LEA r64 in 64-bit addressing: no segment, no memory access. */
+static int fast_lea64(struct cpu *cpu, const struct insn *in)
+{
+	cpu->gpr[RD(in)] = insn_ea(cpu, in);
+	return X_OK;
+}
+
+/* Jcc in 64-bit mode: the target only needs the canonical check. */
+static int fast_jcc64(struct cpu *cpu, const struct insn *in)
+{
+	uint64_t target;
+
+	if (!flags_cond(cpu, in->cc))
+		return X_OK;
+	target = cpu->rip + in->len + in->imm;
+	if (unlikely(!cpu_is_canonical(target)))
+		return cpu_gp0(cpu);
+	cpu->rip = target;
+	return X_JUMP;
+}
+
+/* Jcc in 32-bit code (operand size 32): EIP wraps, CS limit applies. */
+static int fast_jcc32(struct cpu *cpu, const struct insn *in)
+{
+	uint64_t target;
+
+	if (!flags_cond(cpu, in->cc))
+		return X_OK;
+	target = (uint32_t)(cpu->rip + in->len + in->imm);
+	if (unlikely(target > cpu->seg[SEG_CS].limit))
+		return cpu_gp0(cpu);
+	cpu->rip = target;
+	return X_JUMP;
+}
+
+/* --- SHL SHR SAR r, imm ----------------------------------------------------
+ * SDM Vol. 2 "SAL/SAR/SHL/SHR": the count is masked to 5 bits (6 with a
+ * 64-bit operand); a zero count changes no flags.  CF is the last bit
+ * shifted out; OF uses the count-1 rule for every count (Intel, as in
+ * ops_shift.c); AF is 0 (ops_shift.c's choice for the undefined AF). */
+#define SHIFT_FAST(name, lg, T, ST, W, kind)                                          \
+	static int name(struct cpu *cpu, const struct insn *in)                       \
+	{                                                                             \
+		unsigned c = (unsigned)in->imm & (W == 64 ? 63 : 31);                 \
+		T a = (T)cpu->gpr[RD(in)], r;                                         \
+		uint32_t f;                                                           \
+		if (c == 0) {                                                         \
+			cpu->gpr[RD(in)] = (uint64_t)a;                               \
+			return X_OK;                                                  \
+		}                                                                     \
+		if (kind == 0) {                                                      \
+			int cf = (int)((a >> (W - c)) & 1);                           \
+			r = (T)(a << c);                                              \
+			f = (cf ? RFLAGS_CF : 0) |                                    \
+			    (((r >> (W - 1)) & 1) ^ (T)cf ? RFLAGS_OF : 0);           \
+		} else if (kind == 1) {                                               \
+			r = (T)(a >> c);                                              \
+			f = (((a >> (c - 1)) & 1) ? RFLAGS_CF : 0) |                  \
+			    ((a >> (W - 1)) ? RFLAGS_OF : 0);                         \
+		} else {                                                              \
+			r = (T)((ST)a >> c);                                          \
+			f = ((((ST)a >> (c - 1)) & 1) ? RFLAGS_CF : 0);               \
+		}                                                                     \
+		flags_set_res(cpu, lg, r, f);                                         \
+		cpu->gpr[RD(in)] = (uint64_t)r;                                       \
+		return X_OK;                                                          \
+	}
+SHIFT_FAST(fast_shl64, 3, uint64_t, int64_t, 64, 0)
+SHIFT_FAST(fast_shr64, 3, uint64_t, int64_t, 64, 1)
+SHIFT_FAST(fast_sar64, 3, uint64_t, int64_t, 64, 2)
+SHIFT_FAST(fast_shl32, 2, uint32_t, int32_t, 32, 0)
+SHIFT_FAST(fast_shr32, 2, uint32_t, int32_t, 32, 1)
+SHIFT_FAST(fast_sar32, 2, uint32_t, int32_t, 32, 2)
+
+/* --- IMUL r, r and IMUL r, r, imm -------------------------------------------
+ * SDM Vol. 2 "IMUL": CF = OF = 1 when the signed product does not fit the
+ * destination; SF/ZF/PF from the truncated product and AF = 0 (the choice
+ * ops_muldiv.c documents for the undefined flags). */
+static int fast_imul64(struct cpu *cpu, const struct insn *in)
+{
+	int64_t a = (int64_t)cpu->gpr[RS(in)];
+	int64_t b = in->nops == 3 ? (int64_t)in->imm : (int64_t)cpu->gpr[RD(in)];
+	__int128 p = (__int128)a * b;
+	uint64_t lo = (uint64_t)p;
+
+	flags_set_res(cpu, 3, lo, p != (__int128)(int64_t)lo ? RFLAGS_CF | RFLAGS_OF : 0);
+	cpu->gpr[RD(in)] = lo;
+	return X_OK;
+}
+
+static int fast_imul32(struct cpu *cpu, const struct insn *in)
+{
+	int64_t a = (int32_t)cpu->gpr[RS(in)];
+	int64_t b = in->nops == 3 ? (int32_t)in->imm : (int32_t)cpu->gpr[RD(in)];
+	int64_t p = a * b;
+	uint32_t lo = (uint32_t)p;
+
+	flags_set_res(cpu, 2, lo, p != (int64_t)(int32_t)lo ? RFLAGS_CF | RFLAGS_OF : 0);
+	cpu->gpr[RD(in)] = lo;
+	return X_OK;
+}
+
+/* --- ADC and SBB r, r/imm ---------------------------------------------------
+ * SDM Vol. 2 "ADC"/"SBB": DEST + SRC + CF and DEST - (SRC + CF), all six
+ * flags set by the result. */
+#define ADC_FAST(name, lg, T, src, sub)                                              \
+	static int name(struct cpu *cpu, const struct insn *in)                      \
+	{                                                                            \
+		T a = (T)cpu->gpr[RD(in)], b = (T)(src), c = (T)flags_cf(cpu);       \
+		T r = sub ? (T)(a - b - c) : (T)(a + b + c);                         \
+		int cf = sub ? (c ? a <= b : a < b) : (c ? r <= a : r < a);          \
+		T ov = sub ? (T)((a ^ b) & (a ^ r)) : (T)((a ^ r) & (b ^ r));        \
+		flags_set_res(cpu, lg, r,                                            \
+		              (cf ? RFLAGS_CF : 0) |                                 \
+		              ((ov >> (sizeof(T) * 8 - 1)) ? RFLAGS_OF : 0) |        \
+		              (((a ^ b ^ r) & 0x10) ? RFLAGS_AF : 0));               \
+		cpu->gpr[RD(in)] = (uint64_t)r;                                      \
+		return X_OK;                                                         \
+	}
+ADC_FAST(fast_adc_rr64, 3, uint64_t, cpu->gpr[RS(in)], 0)
+ADC_FAST(fast_adc_ri64, 3, uint64_t, in->imm, 0)
+ADC_FAST(fast_sbb_rr64, 3, uint64_t, cpu->gpr[RS(in)], 1)
+ADC_FAST(fast_sbb_ri64, 3, uint64_t, in->imm, 1)
+ADC_FAST(fast_adc_rr32, 2, uint32_t, cpu->gpr[RS(in)], 0)
+ADC_FAST(fast_adc_ri32, 2, uint32_t, in->imm, 0)
+ADC_FAST(fast_sbb_rr32, 2, uint32_t, cpu->gpr[RS(in)], 1)
+ADC_FAST(fast_sbb_ri32, 2, uint32_t, in->imm, 1)
+
+struct fast_row {
+	uint16_t id;
+	op_fn *rr[2], *ri[2];  /* [0] 32-bit, [1] 64-bit */
+};
+
+#define ROW(ID, n) { X86_INS_##ID, { fast_##n##_rr32, fast_##n##_rr64 }, \
+	                          { fast_##n##_ri32, fast_##n##_ri64 } }
+static const struct fast_row alu_rows[] = {
+	ROW(ADD, add), ROW(SUB, sub), ROW(CMP, cmp), ROW(AND, and), ROW(OR, or),
+	ROW(XOR, xor), ROW(TEST, test), ROW(MOV, mov),
+	{ X86_INS_MOVABS, { fast_mov_rr32, fast_mov_rr64 }, { fast_mov_ri32, fast_mov_ri64 } },
+	ROW(ADC, adc), ROW(SBB, sbb),
+	{ X86_INS_SHL, { NULL, NULL }, { fast_shl32, fast_shl64 } },
+	{ X86_INS_SAL, { NULL, NULL }, { fast_shl32, fast_shl64 } },
+	{ X86_INS_SHR, { NULL, NULL }, { fast_shr32, fast_shr64 } },
+	{ X86_INS_SAR, { NULL, NULL }, { fast_sar32, fast_sar64 } },
+};
+
+static bool is_gpr(const struct operand *o, unsigned lg)
+{
+	return o->kind == OPK_REG && o->lg == lg;
+}
+
+void fast_specialize(struct insn *in, unsigned code_size)
+{
+	const struct operand *d = &in->op[0], *s = &in->op[1];
+	unsigned lg = d->lg;
+
+	if (in->lock || in->rep)
+		return;
+	if (in->id == X86_INS_IMUL && (lg == 2 || lg == 3) && is_gpr(d, lg) &&
+	    is_gpr(s, lg) && (in->nops == 2 || (in->nops == 3 && in->op[2].kind == OPK_IMM))) {
+		in->fn = lg == 3 ? fast_imul64 : fast_imul32;
+		return;
+	}
+	if (in->nops == 2 && (lg == 2 || lg == 3) && is_gpr(d, lg)) {
+		for (unsigned i = 0; i < sizeof(alu_rows) / sizeof(alu_rows[0]); i++) {
+			if (alu_rows[i].id != in->id)
+				continue;
+			if (is_gpr(s, lg) && alu_rows[i].rr[lg - 2])
+				in->fn = alu_rows[i].rr[lg - 2];
+			else if (s->kind == OPK_IMM && alu_rows[i].ri[lg - 2])
+				in->fn = alu_rows[i].ri[lg - 2];
+			return;
+		}
+		if (in->id == X86_INS_MOVZX && s->kind == OPK_REG && s->lg == 0)
+			in->fn = fast_movzx_r8;
+		else if (in->id == X86_INS_LEA && lg == 3 && in->asize == 3 && s->kind == OPK_MEM)
+			in->fn = fast_lea64;
+		return;
+	}
+	if (in->nops == 1 && (lg == 2 || lg == 3) && is_gpr(d, lg)) {
+		if (in->id == X86_INS_INC)
+			in->fn = lg == 3 ? fast_inc64 : fast_inc32;
+		else if (in->id == X86_INS_DEC)
+			in->fn = lg == 3 ? fast_dec64 : fast_dec32;
+		return;
+	}
+	/* Jcc rel8/rel32: opcodes 70-7F and 0F 80-8F. */
+	if ((in->opc0f ? (in->opc & 0xf0) == 0x80 : (in->opc & 0xf0) == 0x70) &&
+	    in->nops == 1 && d->kind == OPK_IMM) {
+		if (code_size == 8)
+			in->fn = fast_jcc64;
+		else if (code_size == 4 && in->dsize == 2)
+			in->fn = fast_jcc32;
+	}
+}
