@@ -206,23 +206,6 @@ static int iret_check_ss(struct cpu *cpu, uint16_t sel, unsigned rpl, bool to64,
 	return X_OK;
 }
 
-/* After a return to an outer level: "FOR each SegReg in (ES, FS, GS, and
- * DS) DO IF SegReg points to data or non-conforming code segment and CPL
- * > DPL in hidden part of segment register THEN SegReg := NULL". */
-static void null_outer_segs(struct cpu *cpu)
-{
-	static const unsigned r[4] = { SEG_ES, SEG_FS, SEG_GS, SEG_DS };
-
-	for (unsigned i = 0; i < 4; i++) {
-		struct seg *s = &cpu->seg[r[i]];
-		unsigned dpl = (s->attr & SEG_DPL_MASK) >> SEG_DPL_SHIFT;
-		bool conforming_code = (s->attr & SEG_TYPE_CODE) && (s->attr & SEG_TYPE_EC);
-
-		if (!(s->attr & SEG_UNUSABLE) && !conforming_code && cpu->cpl > dpl)
-			*s = (struct seg){ 0, 0, 0, SEG_UNUSABLE };
-	}
-}
-
 /* PROTECTED-MODE and IA-32e-MODE. */
 static int iret_prot(struct cpu *cpu, unsigned lg)
 {
@@ -315,8 +298,11 @@ static int iret_prot(struct cpu *cpu, unsigned lg)
 	cpu->seg[SEG_CS] = cs;
 	cpu->rip = ip;
 	cpu_update_mode(cpu);
-	if (outer && cpu->mode != MODE_LONG)
-		null_outer_segs(cpu);
+	/* IA-32e mode too: "IF return code segment selector RPL > CPL THEN
+	 * GOTO RETURN-TO-OUTER-PRIVILEGE-LEVEL", which nulls the data
+	 * segment registers the new level may not use. */
+	if (outer)
+		seg_null_outer(cpu);
 	return X_JUMP;
 }
 

@@ -489,21 +489,6 @@ int op_lcall(struct cpu *cpu, const struct insn *in)
 
 /* --- RETF ------------------------------------------------------------ */
 
-/* SDM Vol. 2 "RET", RETURN-TO-OUTER-PRIVILEGE-LEVEL: data segment
- * registers the outer level may not use become null. */
-static void null_inaccessible(struct cpu *cpu)
-{
-	static const unsigned regs[] = { SEG_ES, SEG_FS, SEG_GS, SEG_DS };
-
-	for (unsigned i = 0; i < 4; i++) {
-		struct seg *s = &cpu->seg[regs[i]];
-		bool conforming = (s->attr & SEG_TYPE_CODE) && (s->attr & SEG_TYPE_EC);
-
-		if ((s->attr & SEG_UNUSABLE) || (!conforming && attr_dpl(s->attr) < cpu->cpl))
-			*s = (struct seg){ 0, 0, 0, SEG_UNUSABLE };
-	}
-}
-
 /* Real-address and virtual-8086 mode far return. */
 static int retf_real(struct cpu *cpu, unsigned lg, uint64_t imm)
 {
@@ -598,7 +583,7 @@ int op_retf(struct cpu *cpu, const struct insn *in)
 		else
 			cpu->gpr[R_RSP] = (cpu->gpr[R_RSP] & ~0xffffull) | (nsp & 0xffff);
 		stack_set_rsp(cpu, cpu->gpr[R_RSP] + imm);
-		null_inaccessible(cpu);
+		seg_null_outer(cpu);
 	}
 	return X_JUMP;
 }

@@ -125,6 +125,30 @@ static void load_null(struct cpu *cpu, unsigned sreg, uint16_t sel)
 	s->attr = SEG_UNUSABLE;
 }
 
+/* SDM Vol. 2 "RET" and "IRET", RETURN-TO-OUTER-PRIVILEGE-LEVEL (the
+ * IA-32e forms go through it too): "FOR each SegReg in (ES, FS, GS, and
+ * DS) DO IF SegReg points to data or non-conforming code segment and CPL
+ * > DPL (* DPL in hidden part of segment register *) THEN SegReg :=
+ * NULL".  An unusable register points to no segment and is left alone: in
+ * 64-bit mode a null FS or GS still carries the base from IA32_FS_BASE or
+ * IA32_GS_BASE (Vol. 3A §3.4.4).  The SDM says nothing of the base of a
+ * register nulled here; 64-bit mode keeps it, as QEMU does, and other
+ * modes never use the base of an unusable register. */
+void seg_null_outer(struct cpu *cpu)
+{
+	static const unsigned regs[4] = { SEG_ES, SEG_FS, SEG_GS, SEG_DS };
+
+	for (unsigned i = 0; i < 4; i++) {
+		struct seg *s = &cpu->seg[regs[i]];
+		unsigned dpl = (s->attr & SEG_DPL_MASK) >> SEG_DPL_SHIFT;
+		bool conforming = (s->attr & SEG_TYPE_CODE) && (s->attr & SEG_TYPE_EC);
+
+		if ((s->attr & SEG_UNUSABLE) || conforming || cpu->cpl <= dpl)
+			continue;
+		*s = (struct seg){ 0, cpu->mode == MODE_LONG ? s->base : 0, 0, SEG_UNUSABLE };
+	}
+}
+
 /* The SS part of SDM Vol. 2 "MOV" (protected mode):
  *   NULL -> #GP(0) (64-bit mode: allowed at CPL < 3 with RPL = CPL);
  *   RPL != CPL, not a writable data segment, DPL != CPL -> #GP(selector);

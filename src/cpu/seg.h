@@ -32,4 +32,9 @@ void seg_load_real(struct cpu *cpu, unsigned sreg, uint16_t sel);
  * CS cannot be loaded here.  Updates cpu mode state as needed. */
 int seg_load(struct cpu *cpu, unsigned sreg, uint16_t sel) WARN_UNUSED;
 
+/* The last step of a far return or IRET to an outer privilege level, with
+ * the new CPL already in place: DS/ES/FS/GS that name a segment the new
+ * level may not use become null (see seg.c). */
+void seg_null_outer(struct cpu *cpu);
+
 #endif

@@ -864,6 +864,46 @@ static void iret_outer_nulls_data_segments(void **state)
 	tm_free(tm);
 }
 
+/* IA-32e mode: IRETQ to CPL 3 takes the same RETURN-TO-OUTER-PRIVILEGE-
+ * LEVEL path ("IF return code segment selector RPL > CPL THEN GOTO
+ * RETURN-TO-OUTER-PRIVILEGE-LEVEL"), which ends "FOR each SegReg in (ES,
+ * FS, GS, and DS) DO IF SegReg points to data or non-conforming code
+ * segment and CPL > DPL (* DPL in hidden part of segment register *) THEN
+ * SegReg := NULL".  DS and GS (DPL 0) become null, ES (DPL 3) stays, and
+ * a null FS points to no segment, so it and the base that 64-bit code
+ * takes from IA32_FS_BASE (Vol. 3A §3.4.4) are left alone. */
+static void long64_iretq_outer_nulls_data_segments(void **state)
+{
+	static const uint8_t code[] = { 0x48, 0xcf };
+	struct tm *tm = tm_new(TM_LONG64);
+	struct cpu *cpu = tm->cpu;
+	const uint64_t frame[5] = { TM_CODE + 0x10, TM_SEL_UCODE64, 0x202, 0x2ff000, TM_SEL_UDATA };
+	uint64_t rsp = TM_STACK - 40;
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		tm_write(tm, rsp + 8 * i, 8, frame[i]);
+	cpu->gpr[R_RSP] = rsp;
+	cpu->seg[SEG_ES].sel = TM_SEL_UDATA;
+	cpu->seg[SEG_ES].attr |= 3u << SEG_DPL_SHIFT;
+	cpu->seg[SEG_FS] = (struct seg){ 0, 0x7fff0000, 0, SEG_UNUSABLE };
+	tm_code(tm, code, sizeof(code));
+	assert_int_equal(tm_run(tm, 1), STOP_BUDGET);
+	assert_int_equal(cpu->cpl, 3);
+	assert_int_equal(cpu->mode, MODE_LONG);
+	assert_int_equal(cpu->rip, TM_CODE + 0x10);
+	assert_int_equal(cpu->gpr[R_RSP], 0x2ff000);
+	assert_int_equal(cpu->seg[SEG_DS].sel, 0);
+	assert_true(cpu->seg[SEG_DS].attr & SEG_UNUSABLE);
+	assert_int_equal(cpu->seg[SEG_GS].sel, 0);
+	assert_true(cpu->seg[SEG_GS].attr & SEG_UNUSABLE);
+	assert_int_equal(cpu->seg[SEG_ES].sel, TM_SEL_UDATA);   /* DPL 3 stays */
+	assert_false(cpu->seg[SEG_ES].attr & SEG_UNUSABLE);
+	assert_int_equal(cpu->seg[SEG_FS].sel, 0);
+	assert_int_equal(cpu->seg[SEG_FS].base, 0x7fff0000);
+	tm_free(tm);
+}
+
 /* IRET, REAL-ADDRESS-MODE, OperandSize = 32: "EFLAGS := (tempEFLAGS AND
  * 257FD5H) OR (EFLAGS AND 1A0000H)". */
 static void real_iretd_flag_mask(void **state)
@@ -1058,6 +1098,7 @@ int main(void)
 		cmocka_unit_test(single_step_after_popf),
 		cmocka_unit_test(vm86_iret_iopl0_gp),
 		cmocka_unit_test(iret_outer_nulls_data_segments),
+		cmocka_unit_test(long64_iretq_outer_nulls_data_segments),
 		cmocka_unit_test(real_iretd_flag_mask),
 		cmocka_unit_test(long64_bad_gate_targets),
 		cmocka_unit_test(compat_int_to_64bit_handler),

@@ -643,6 +643,40 @@ static void retf_ia32e_null_ss(void **state)
 	tm_free(tm);
 }
 
+/* SDM Vol. 2 "RET", RETURN-TO-OUTER-PRIVILEGE-LEVEL (also taken by
+ * IA-32E-MODE-RETURN-TO-OUTER-PRIVILEGE-LEVEL): "FOR each of segment
+ * register (ES, FS, GS, and DS) DO IF segment register points to data or
+ * non-conforming code segment and CPL > segment descriptor DPL (* DPL in
+ * hidden part of segment register *) THEN SegmentSelector := 0".  A null
+ * FS points to no segment and is left alone, so 64-bit code at CPL 3
+ * keeps the FS base it took from IA32_FS_BASE (Vol. 3A §3.4.4); DS (DPL
+ * 0) becomes null. */
+static void retf_ia32e_outer_keeps_null_fs(void **state)
+{
+	struct tm *tm = setup(TM_LONG64);
+	struct cpu *cpu = tm->cpu;
+	uint64_t sp = 0x2fe000;
+
+	(void)state;
+	cpu->gpr[R_RSP] = sp;
+	tm_write(tm, sp, 8, 0x100200);
+	tm_write(tm, sp + 8, 8, TM_SEL_UCODE64);
+	tm_write(tm, sp + 16, 8, USTACK);
+	tm_write(tm, sp + 24, 8, TM_SEL_UDATA);
+	assert_int_equal(seg_load(cpu, SEG_DS, S_KDATA), X_OK);
+	cpu->seg[SEG_FS] = (struct seg){ 0, 0x7fff0000, 0, SEG_UNUSABLE };
+	assert_int_equal(EXEC(tm, 0x48, 0xcb), X_JUMP);
+	assert_int_equal(cpu->cpl, 3);
+	assert_int_equal(cpu->mode, MODE_LONG);
+	assert_int_equal(cpu->rip, 0x100200);
+	assert_int_equal(cpu->gpr[R_RSP], USTACK);
+	assert_int_equal(cpu->seg[SEG_DS].sel, 0);
+	assert_true(cpu->seg[SEG_DS].attr & SEG_UNUSABLE);
+	assert_int_equal(cpu->seg[SEG_FS].sel, 0);
+	assert_int_equal(cpu->seg[SEG_FS].base, 0x7fff0000);
+	tm_free(tm);
+}
+
 /* SDM Vol. 2 "CALL", 64-bit mode with REX.W (m16:64): "Push(CS) (* Padded
  * with 48 high-order bits *); Push(RIP)"; a compatibility-mode target
  * takes the low 32 bits of the offset. */
@@ -762,6 +796,7 @@ int main(void)
 		cmocka_unit_test(call_gate64_stack_page_fault),
 		cmocka_unit_test(retf_faults),
 		cmocka_unit_test(retf_ia32e_null_ss),
+		cmocka_unit_test(retf_ia32e_outer_keeps_null_fs),
 		cmocka_unit_test(call_far_64),
 		cmocka_unit_test(real_mode_far),
 		cmocka_unit_test(vm86_far_jmp),
