@@ -86,6 +86,7 @@ const char *icache_mnemonic(struct icache *ic, unsigned id)
 void icache_get_stats(const struct icache *ic, struct icache_stats *st)
 {
 	*st = ic->st;
+	st->jc_hits = ic->st.lookups - ic->st.hash_hits - ic->st.misses;
 }
 
 void icache_flush_jump_cache(struct icache *ic)
@@ -336,33 +337,24 @@ static int build_block(struct icache *ic, uint64_t lin, uint64_t gpa, unsigned k
 	return X_OK;
 }
 
-int icache_lookup(struct cpu *cpu, struct block **out)
+/* The jump cache missed: exec TLB (or walk) -> gpa -> hash -> decode. */
+static __attribute__((noinline)) int lookup_slow(struct cpu *cpu, uint64_t lin, uint8_t jkey,
+                                                 struct jc_entry *j, struct block **out)
 {
 	struct icache *ic = cpu->icache;
-	uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip;
 	unsigned key = cpu->code_size;
-	uint8_t jkey = (uint8_t)(key | (cpu->mmu_idx << 4));
-	struct jc_entry *j;
 	const struct tlb_entry *e;
 	uint64_t gpa;
 	struct block *b;
 
-	if (cpu->mode != MODE_LONG)
-		lin = (uint32_t)lin;
-	ic->st.lookups++;
-	j = &ic->jc[(lin ^ (lin >> JC_BITS)) & (JC_SIZE - 1)];
-	if (likely(j->b && j->lin == lin && j->key == jkey && j->b->valid)) {
-		ic->st.jc_hits++;
-		*out = j->b;
-		return X_OK;
-	}
 	e = &cpu->tlb[cpu->mmu_idx][TLB_EXEC][tlb_index(lin)];
 	if (e->tag == (lin & ~0xfffull)) {
 		gpa = e->gpa | (lin & 0xfff);
 	} else {
 		uint8_t *host;
 
-		TRY(tlb_fill(cpu, lin, ACC_EXEC, access_user_flag(cpu), &host, &gpa));
+		if (tlb_fill(cpu, lin, ACC_EXEC, access_user_flag(cpu), &host, &gpa) != X_OK)
+			goto fetch_fault;
 	}
 	for (b = ic->hash[hash_of(gpa, key)]; b; b = b->hnext)
 		if (b->gpa == gpa && b->key == key)
@@ -376,10 +368,11 @@ int icache_lookup(struct cpu *cpu, struct block **out)
 
 		if (cpu->mode != MODE_LONG)
 			lin2 = (uint32_t)lin2;
-		TRY(tlb_fill(cpu, lin2, ACC_EXEC, access_user_flag(cpu), &host, &g2));
+		if (tlb_fill(cpu, lin2, ACC_EXEC, access_user_flag(cpu), &host, &g2) != X_OK)
+			goto fetch_fault;
 		if ((g2 & PAGE_MASK) != (b->gpa2 & PAGE_MASK)) {
-			TRY(build_block(ic, lin, gpa, key, false, out));
-			return X_OK;
+			ic->st.misses++;
+			return build_block(ic, lin, gpa, key, false, out);
 		}
 	}
 	if (b) {
@@ -395,4 +388,29 @@ int icache_lookup(struct cpu *cpu, struct block **out)
 	}
 	*out = b;
 	return X_OK;
+
+fetch_fault:
+	/* Not a lookup that found a block: keep jc_hits derivable. */
+	ic->st.lookups--;
+	return X_FAULT;
+}
+
+/* The fast path is a jump-cache probe keyed by the linear address of
+ * CS:RIP; only lookups are counted here (jump-cache hits are derived). */
+int icache_lookup(struct cpu *cpu, struct block **out)
+{
+	struct icache *ic = cpu->icache;
+	uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip;
+	uint8_t jkey = (uint8_t)(cpu->code_size | (cpu->mmu_idx << 4));
+	struct jc_entry *j;
+
+	if (cpu->mode != MODE_LONG)
+		lin = (uint32_t)lin;
+	ic->st.lookups++;
+	j = &ic->jc[(lin ^ (lin >> JC_BITS)) & (JC_SIZE - 1)];
+	if (likely(j->lin == lin && j->key == jkey && j->b && j->b->valid)) {
+		*out = j->b;
+		return X_OK;
+	}
+	return lookup_slow(cpu, lin, jkey, j, out);
 }

@@ -205,6 +205,108 @@ ADC_FAST(fast_adc_ri32, 2, uint32_t, in->imm, 0)
 ADC_FAST(fast_sbb_rr32, 2, uint32_t, cpu->gpr[RS(in)], 1)
 ADC_FAST(fast_sbb_ri32, 2, uint32_t, in->imm, 1)
 
+/* --- Memory operands in 64-bit code ----------------------------------------
+ * Selected only when the code size is 64 and the address size is 64, so
+ * the effective address needs no truncation; access_read/access_write do
+ * the 64-bit segmentation (FS/GS base, canonical check) and the TLB fast
+ * path inline. */
+#define LOAD_FAST(name, lg, T)                                           \
+	static int name(struct cpu *cpu, const struct insn *in)          \
+	{                                                                \
+		uint64_t v;                                              \
+		TRY(insn_mem_read(cpu, in, 1u << lg, &v));               \
+		cpu->gpr[RD(in)] = (uint64_t)(T)v;                       \
+		return X_OK;                                             \
+	}
+LOAD_FAST(fast_load64, 3, uint64_t)
+LOAD_FAST(fast_load32, 2, uint32_t)
+/* MOVZX r32/r64, m8/m16: the destination is zero-extended either way. */
+LOAD_FAST(fast_movzx_m8, 0, uint8_t)
+LOAD_FAST(fast_movzx_m16, 1, uint16_t)
+
+/* MOV m, r (any size: a store has no merge rule) and MOV m, imm. */
+static int fast_store_r(struct cpu *cpu, const struct insn *in)
+{
+	return insn_mem_write(cpu, in, 1u << in->op[0].lg, cpu->gpr[RS(in)]);
+}
+
+static int fast_store_i(struct cpu *cpu, const struct insn *in)
+{
+	return insn_mem_write(cpu, in, 1u << in->op[0].lg, in->imm);
+}
+
+/* ALU r, m: the memory operand is only read. */
+#define ALU_RM_FAST(name, lg, T, expr, setflags, writes)                    \
+	static int name(struct cpu *cpu, const struct insn *in)             \
+	{                                                                   \
+		uint64_t v;                                                 \
+		TRY(insn_mem_read(cpu, in, 1u << lg, &v));                  \
+		{                                                           \
+			T a = (T)cpu->gpr[RD(in)], b = (T)v, r = (T)(expr); \
+			setflags;                                           \
+			if (writes)                                         \
+				cpu->gpr[RD(in)] = (uint64_t)r;             \
+		}                                                           \
+		return X_OK;                                                \
+	}
+#define ALU_RM_FAMILY(sfx, lg, T)                                                         \
+	ALU_RM_FAST(fast_add_rm##sfx, lg, T, a + b, flags_set_add(cpu, lg, a, b, r), 1)   \
+	ALU_RM_FAST(fast_sub_rm##sfx, lg, T, a - b, flags_set_sub(cpu, lg, a, b, r), 1)   \
+	ALU_RM_FAST(fast_cmp_rm##sfx, lg, T, a - b, flags_set_sub(cpu, lg, a, b, r), 0)   \
+	ALU_RM_FAST(fast_and_rm##sfx, lg, T, a & b, flags_set_logic(cpu, lg, r), 1)       \
+	ALU_RM_FAST(fast_or_rm##sfx, lg, T, a | b, flags_set_logic(cpu, lg, r), 1)        \
+	ALU_RM_FAST(fast_xor_rm##sfx, lg, T, a ^ b, flags_set_logic(cpu, lg, r), 1)
+ALU_RM_FAMILY(64, 3, uint64_t)
+ALU_RM_FAMILY(32, 2, uint32_t)
+
+static const struct {
+	uint16_t id;
+	op_fn *rm[2];  /* [0] 32-bit, [1] 64-bit */
+} alu_rm_rows[] = {
+	{ X86_INS_ADD, { fast_add_rm32, fast_add_rm64 } },
+	{ X86_INS_SUB, { fast_sub_rm32, fast_sub_rm64 } },
+	{ X86_INS_CMP, { fast_cmp_rm32, fast_cmp_rm64 } },
+	{ X86_INS_AND, { fast_and_rm32, fast_and_rm64 } },
+	{ X86_INS_OR, { fast_or_rm32, fast_or_rm64 } },
+	{ X86_INS_XOR, { fast_xor_rm32, fast_xor_rm64 } },
+	{ X86_INS_MOV, { fast_load32, fast_load64 } },
+};
+
+/* Memory forms, 64-bit code with 64-bit addressing only. */
+static void fast_specialize_mem(struct insn *in)
+{
+	const struct operand *d = &in->op[0], *s = &in->op[1];
+	unsigned lg = d->lg;
+
+	if (in->nops != 2)
+		return;
+	if (in->id == X86_INS_LEA) {
+		if (lg == 3 && d->kind == OPK_REG && s->kind == OPK_MEM)
+			in->fn = fast_lea64;
+		return;
+	}
+	if (d->kind == OPK_REG && s->kind == OPK_MEM && (lg == 2 || lg == 3)) {
+		if (in->id == X86_INS_MOVZX && (lg == 2 || lg == 3) && s->lg <= 1) {
+			in->fn = s->lg == 0 ? fast_movzx_m8 : fast_movzx_m16;
+			return;
+		}
+		if (s->lg != lg)
+			return;
+		for (unsigned i = 0; i < sizeof(alu_rm_rows) / sizeof(alu_rm_rows[0]); i++)
+			if (alu_rm_rows[i].id == in->id) {
+				in->fn = alu_rm_rows[i].rm[lg - 2];
+				return;
+			}
+		return;
+	}
+	if (in->id == X86_INS_MOV && d->kind == OPK_MEM && d->lg <= 3) {
+		if (s->kind == OPK_REG && s->lg == d->lg)
+			in->fn = fast_store_r;
+		else if (s->kind == OPK_IMM)
+			in->fn = fast_store_i;
+	}
+}
+
 struct fast_row {
 	uint16_t id;
 	op_fn *rr[2], *ri[2];  /* [0] 32-bit, [1] 64-bit */
@@ -235,6 +337,10 @@ void fast_specialize(struct insn *in, unsigned code_size)
 
 	if (in->lock || in->rep)
 		return;
+	if (code_size == 8 && in->asize == 3 && in->has_mem) {
+		fast_specialize_mem(in);
+		return;
+	}
 	if (in->id == X86_INS_IMUL && (lg == 2 || lg == 3) && is_gpr(d, lg) &&
 	    is_gpr(s, lg) && (in->nops == 2 || (in->nops == 3 && in->op[2].kind == OPK_IMM))) {
 		in->fn = lg == 3 ? fast_imul64 : fast_imul32;
@@ -252,8 +358,6 @@ void fast_specialize(struct insn *in, unsigned code_size)
 		}
 		if (in->id == X86_INS_MOVZX && s->kind == OPK_REG && s->lg == 0)
 			in->fn = fast_movzx_r8;
-		else if (in->id == X86_INS_LEA && lg == 3 && in->asize == 3 && s->kind == OPK_MEM)
-			in->fn = fast_lea64;
 		return;
 	}
 	if (in->nops == 1 && (lg == 2 || lg == 3) && is_gpr(d, lg)) {
