@@ -4,6 +4,7 @@
 #include "access.h"
 
 #include "../mem/bus.h"
+#include "debug.h"
 
 /* Linear addresses wrap at 4 GiB outside 64-bit mode. */
 static uint64_t lin_next(const struct cpu *cpu, uint64_t gla)
@@ -39,8 +40,10 @@ int access_lin_read_slow(struct cpu *cpu, uint64_t gla, unsigned size, unsigned 
 	if (misaligned(cpu, gla, size, accf))
 		return cpu_fault(cpu, EXC_AC, 0);
 
-	if (first >= size)
-		return read_in_page(cpu, gla, size, accf, val);
+	if (first >= size) {
+		TRY(read_in_page(cpu, gla, size, accf, val));
+		goto done;
+	}
 	/* Page-crossing: byte by byte across the two pages, both translated
 	 * before anything is returned. */
 	for (unsigned i = 0; i < size; i++) {
@@ -52,6 +55,11 @@ int access_lin_read_slow(struct cpu *cpu, uint64_t gla, unsigned size, unsigned 
 	}
 	(void)hi;
 	*val = lo;
+done:
+	/* Data breakpoints match the completed access (debug.c); their pages
+	 * are never in the TLB, so this is the only place that sees them. */
+	if (unlikely(cpu->dbg_data))
+		debug_data_access(cpu, gla, size, false);
 	return X_OK;
 }
 
@@ -89,13 +97,17 @@ int access_lin_write_slow(struct cpu *cpu, uint64_t gla, unsigned size, unsigned
 
 	if (misaligned(cpu, gla, size, accf))
 		return cpu_fault(cpu, EXC_AC, 0);
-	if (first >= size)
-		return write_in_page(cpu, gla, size, accf, val);
-	/* Both pages must be writable before any byte is stored. */
-	TRY(tlb_fill(cpu, gla, ACC_WRITE, accf, &host, &gpa));
-	TRY(tlb_fill(cpu, lin_next(cpu, gla + first), ACC_WRITE, accf, &host, &gpa));
-	for (unsigned i = 0; i < size; i++)
-		TRY(write_in_page(cpu, lin_next(cpu, gla + i), 1, accf, (val >> (8 * i)) & 0xff));
+	if (first >= size) {
+		TRY(write_in_page(cpu, gla, size, accf, val));
+	} else {
+		/* Both pages must be writable before any byte is stored. */
+		TRY(tlb_fill(cpu, gla, ACC_WRITE, accf, &host, &gpa));
+		TRY(tlb_fill(cpu, lin_next(cpu, gla + first), ACC_WRITE, accf, &host, &gpa));
+		for (unsigned i = 0; i < size; i++)
+			TRY(write_in_page(cpu, lin_next(cpu, gla + i), 1, accf, (val >> (8 * i)) & 0xff));
+	}
+	if (unlikely(cpu->dbg_data))
+		debug_data_access(cpu, gla, size, true);
 	return X_OK;
 }
 

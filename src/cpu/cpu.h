@@ -137,6 +137,13 @@ struct cpu {
 	                          instruction runs; 0 after it (run.c) */
 	bool halted;
 	int8_t event_depth;    /* nested delivery: 0 none, 1 delivering, 2 #DF */
+	/* debug breakpoints (debug.c): DR0-DR3 armed by DR7 as execute, data
+	 * and I/O breakpoints (bit n = DRn), recomputed by debug_update() */
+	uint8_t dbg_exec, dbg_data, dbg_io;
+	bool dbg_armed;        /* any of them: the run loop takes its debug path */
+	uint8_t dbg_hits;      /* B0-B3 of data/I/O breakpoints the running
+	                          instruction hit; a #DB trap once it retires */
+	uint8_t dbg_held;      /* conditions held by MOV SS/POP SS (debug.h) */
 	enum cpu_stop stop;    /* why the run ended, when X_STOP is returned */
 
 	/* --- accounting --- */

@@ -5,6 +5,7 @@
 
 #include "../mem/bus.h"
 #include "cpuid.h"
+#include "debug.h"
 #include "mmu.h"
 
 uint64_t cr4_supported(const struct cpu *cpu)
@@ -161,6 +162,9 @@ static int write_cr4(struct cpu *cpu, uint64_t val)
 	if ((val ^ old) & paging_bits)
 		tlb_flush_all(cpu);
 	cpu_update_mode(cpu);
+	/* CR4.DE decides whether DR7 R/W = 10 arms I/O breakpoints. */
+	if ((val ^ old) & CR4_DE)
+		debug_update(cpu);
 	return X_OK;
 }
 
@@ -300,6 +304,9 @@ int dr_mov(struct cpu *cpu, const struct insn *in)
 			cpu->dr[n] = v;
 			break;
 		}
+		/* Breakpoints are armed from DR0-DR3 and DR7 (debug.c). */
+		if (n != 6)
+			debug_update(cpu);
 	}
 	return X_OK;
 }

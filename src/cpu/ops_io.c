@@ -4,6 +4,7 @@
 
 #include "../mem/bus.h"
 #include "access.h"
+#include "debug.h"
 #include "flags.h"
 #include "ops.h"
 
@@ -19,6 +20,10 @@ int io_check(struct cpu *cpu, uint16_t port, unsigned size)
 	unsigned t = tr->attr & SEG_TYPE_MASK;
 	uint64_t base, bits, off;
 
+	/* I/O breakpoints (SDM Vol. 3B §17.3.1.2, debug.c): recorded here for
+	 * IN, OUT, INS and OUTS; dropped if the instruction faults. */
+	if (unlikely(cpu->dbg_io))
+		debug_io_access(cpu, port, size);
 	if (cpu->mode == MODE_REAL || (cpu->mode != MODE_VM86 && cpu->cpl <= iopl))
 		return X_OK;
 	/* Only a 32-bit (or IA-32e 64-bit) TSS has a bit map. */

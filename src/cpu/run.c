@@ -17,6 +17,7 @@
 
 #include "../mem/bus.h"
 #include "cpu.h"
+#include "debug.h"
 #include "flags.h"
 #include "icache.h"
 #include "ops.h"
@@ -126,20 +127,46 @@ static bool run_block_traced(struct cpu *cpu, const struct block *b, unsigned n)
 	return false;
 }
 
-/* Single-step (SDM Vol. 3B §17.3.1.4): when TF is set at the start of an
- * instruction, a #DB trap with DR6.BS (bit 14) follows it, the pushed RIP
- * being the next instruction's.  The instruction runs alone so that the
- * trap comes right after it.  INT n, INT3, INTO and INT1 clear TF while
- * delivering their own event and are not followed by the trap; a faulting
- * instruction delivers its fault instead; HLT halts first.  Returns true
- * to leave cpu_run with cpu->stop set. */
-static bool run_single_step(struct cpu *cpu, const struct block *b)
+static bool soft_interrupt(const struct insn *in)
+{
+	return in->fn == op_int || in->fn == op_int3 || in->fn == op_into || in->fn == op_int1;
+}
+
+/* The debug path: one instruction, with the #DB traps that follow it.
+ * Taken while RFLAGS.TF or RF is set, while DR7 arms a breakpoint, or
+ * while a MOV SS/POP SS holds a trap; the plain loops never test for any
+ * of them per instruction.  Instruction breakpoints (faults) are checked
+ * before the fetch, in cpu_run.  Returns true to leave cpu_run with
+ * cpu->stop set.
+ *
+ * - Single-step (SDM Vol. 3B §17.3.1.4): when TF is set at the start of
+ *   an instruction, a #DB trap with DR6.BS follows it, the pushed RIP
+ *   being the next instruction's.  INT n, INT3, INTO and INT1 clear TF
+ *   while delivering their own event and are not followed by the trap; a
+ *   faulting instruction delivers its fault instead; HLT halts first.
+ * - Data and I/O breakpoints (§17.3.1.2) are traps: the access slow path
+ *   and io_check record the hits in cpu->dbg_hits, and they are reported
+ *   once the instruction has completed (dropped if it faults).
+ * - §6.8.3: "the processor inhibits interrupts, debug exceptions, and
+ *   single-step trap exceptions after either a MOV to SS instruction or a
+ *   POP to SS instruction, until the instruction boundary following the
+ *   next instruction is reached": the traps are held in cpu->dbg_held and
+ *   reported, with those of the next instruction, after it. */
+static bool run_debug_one(struct cpu *cpu, const struct block *b)
 {
 	const struct insn *in = &b->insn[0];
-	uint64_t rip = cpu->rip, before[16];
+	uint64_t rip = cpu->rip, before[16], rf = cpu->rflags & RFLAGS_RF;
+	bool step = (cpu->rflags & RFLAGS_TF) != 0;
+	unsigned held = cpu->dbg_held, cond;
 	int st;
 
 	memcpy(before, cpu->gpr, sizeof(before));
+	cpu->dbg_held = 0;
+	cpu->dbg_hits = 0;
+	/* §17.3.1.1: "The RF Flag is cleared at the start of the instruction
+	 * after the check for instruction breakpoints, CS limit violations,
+	 * and FP exceptions"; IRETQ and task switches load it again. */
+	cpu->rflags &= ~(uint64_t)RFLAGS_RF;
 	st = (in->flags & F_CHECKS) ? central_checks(cpu, in) : X_OK;
 	if (st == X_OK)
 		st = in->fn(cpu, in);
@@ -147,16 +174,30 @@ static bool run_single_step(struct cpu *cpu, const struct block *b)
 		cpu->rip = (cpu->rip + in->len) & rip_mask(cpu);
 		cpu->cycles += in->cost;
 		cpu->icount++;
+	} else if (st == X_RESTART) {
+		/* Nothing ran: it starts again, as it was. */
+		cpu->rflags |= rf;
+		cpu->dbg_held = (uint8_t)held;
+		return false;
 	} else if (finish(cpu, in, st)) {
 		return true;
 	}
 	if (st != X_FAULT && cpu->trace_on && cpu->trace_fn)
 		cpu->trace_fn(cpu->trace_opaque, cpu, in, rip, before);
-	if ((st != X_OK && st != X_JUMP) || in->fn == op_int || in->fn == op_int3 ||
-	    in->fn == op_into || in->fn == op_int1)
+	if (st != X_OK && st != X_JUMP)
 		return false;
-	cpu->dr[6] |= 1ull << 14;
-	cpu_fault_noerr(cpu, EXC_DB);
+	cond = cpu->dbg_hits | (held & (DR6_B0_B3 | DEBUG_HELD_BS));
+	if (step && !soft_interrupt(in))
+		cond |= DEBUG_HELD_BS;
+	/* MOV SS and POP SS leave intr_shadow = 1 (STI too, but STI does not
+	 * hold debug traps). */
+	if (cpu->intr_shadow == 1 && in->fn != op_sti) {
+		cpu->dbg_held = (uint8_t)(cond | DEBUG_HELD_SHADOW);
+		return false;
+	}
+	if (!cond)
+		return false;
+	debug_raise(cpu, cond & DR6_B0_B3, (cond & DEBUG_HELD_BS) != 0);
 	return cpu_deliver_fault(cpu) == X_STOP;
 }
 
@@ -243,7 +284,26 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 		}
 		if (cpu->icount >= end)
 			return STOP_BUDGET;
+		/* Instruction breakpoints are faults, taken before the fetch
+		 * (SDM Vol. 3A §6.9, Table 6-2: code breakpoint faults rank
+		 * above faults from fetching the next instruction), and not on
+		 * the instruction a MOV SS/POP SS shadows (Vol. 3B §17.3.1.1:
+		 * "if a code instruction breakpoint is placed on an instruction
+		 * located immediately after a POP SS/MOV SS instruction, the
+		 * breakpoint may not be triggered.  In most situations, POP
+		 * SS/MOV SS will inhibit such interrupts"). */
+		if (unlikely(cpu->dbg_exec) && !(cpu->dbg_held & DEBUG_HELD_SHADOW)) {
+			unsigned hits = debug_exec_hits(cpu);
+
+			if (hits) {
+				debug_raise(cpu, hits, false);
+				if (cpu_deliver_fault(cpu) == X_STOP)
+					return cpu->stop;
+				continue;
+			}
+		}
 		if (icache_lookup(cpu, &b) != X_OK) {
+			cpu->dbg_held = 0;
 			if (cpu_deliver_fault(cpu) == X_STOP)
 				return cpu->stop;
 			continue;
@@ -252,6 +312,7 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 		if (cpu->mode != MODE_LONG) {
 			n = within_cs_limit(cpu, b);
 			if (n == 0) {
+				cpu->dbg_held = 0;
 				cpu_gp0(cpu);
 				if (cpu_deliver_fault(cpu) == X_STOP)
 					return cpu->stop;
@@ -269,8 +330,9 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 			cpu->intr_shadow = 2;
 			n = 1;
 		}
-		if (unlikely(cpu->rflags & RFLAGS_TF)) {
-			if (run_single_step(cpu, b))
+		if (unlikely((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) || cpu->dbg_armed ||
+		             cpu->dbg_held)) {
+			if (run_debug_one(cpu, b))
 				return cpu->stop;
 			continue;
 		}

@@ -3,6 +3,7 @@
 #include "mmu.h"
 
 #include "../mem/bus.h"
+#include "debug.h"
 #include "icache.h"
 
 void tlb_flush_all(struct cpu *cpu)
@@ -79,8 +80,12 @@ int tlb_fill(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned accf,
 		*host = NULL;
 		return X_OK;
 	}
+	/* Pages under an armed data breakpoint (SDM Vol. 3B §17.3.1.2) stay
+	 * out of the read and write arrays, so access.c sees every access to
+	 * them; nothing is tested on a hit. */
 	if (!(accf & ACCF_NOFAULT) &&
-	    !(cpu->ac_check && kind != ACC_EXEC && (accf & ACCF_USER) && !(accf & ACCF_IMPLICIT))) {
+	    !(cpu->ac_check && kind != ACC_EXEC && (accf & ACCF_USER) && !(accf & ACCF_IMPLICIT)) &&
+	    !(unlikely(cpu->dbg_data) && kind != ACC_EXEC && debug_page_watched(cpu, gla))) {
 		unsigned m = (accf & ACCF_USER) && !(accf & ACCF_IMPLICIT) ? MMU_USER : MMU_SUPER;
 		struct tlb_entry *e = &cpu->tlb[m][kind][tlb_index(gla)];
 
