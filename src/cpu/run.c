@@ -218,9 +218,10 @@ static inline unsigned block_cost(const struct block *b, unsigned k)
  * central checks run a loop without the test.  Returns true to leave
  * cpu_run with cpu->stop set. */
 static inline __attribute__((always_inline)) bool
-run_block_impl(struct cpu *cpu, const struct block *b, unsigned n, const bool checks)
+run_block_impl(struct cpu *cpu, const struct block *b, unsigned n, const bool checks,
+               const bool long64)
 {
-	const uint64_t mask = rip_mask(cpu), base = cpu->rip;
+	const uint64_t mask = long64 ? ~0ull : rip_mask(cpu), base = cpu->rip;
 	const struct insn *in = b->insn;
 	unsigned i;
 	int st;
@@ -249,14 +250,33 @@ stopped:
 	return finish(cpu, in, st);
 }
 
+/* The four instantiations: with or without central checks, and 64-bit
+ * mode (no RIP wrap) or not. */
 static bool run_block_checked(struct cpu *cpu, const struct block *b, unsigned n)
 {
-	return run_block_impl(cpu, b, n, true);
+	return run_block_impl(cpu, b, n, true, false);
 }
 
 static bool run_block_plain(struct cpu *cpu, const struct block *b, unsigned n)
 {
-	return run_block_impl(cpu, b, n, false);
+	return run_block_impl(cpu, b, n, false, false);
+}
+
+static bool run_block_checked64(struct cpu *cpu, const struct block *b, unsigned n)
+{
+	return run_block_impl(cpu, b, n, true, true);
+}
+
+static bool run_block_plain64(struct cpu *cpu, const struct block *b, unsigned n)
+{
+	return run_block_impl(cpu, b, n, false, true);
+}
+
+static bool run_block(struct cpu *cpu, const struct block *b, unsigned n)
+{
+	if (cpu->mode == MODE_LONG)
+		return b->checks ? run_block_checked64(cpu, b, n) : run_block_plain64(cpu, b, n);
+	return b->checks ? run_block_checked(cpu, b, n) : run_block_plain(cpu, b, n);
 }
 
 enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
@@ -270,17 +290,20 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 		struct block *b;
 		unsigned n;
 
-		if (cpu->bus->stop_requested) {
-			cpu->stop = STOP_EXIT;
-			return cpu->stop;
-		}
-		/* The shadowed instruction has run (see below). */
-		if (unlikely(cpu->intr_shadow == 2))
-			cpu->intr_shadow = 0;
-		if (cpu->halted) {
-			/* No interrupt source can wake a halted CPU yet. */
-			cpu->stop = STOP_HALT;
-			return cpu->stop;
+		/* One test for everything rare at a block boundary. */
+		if (unlikely(cpu->bus->stop_requested | cpu->halted | (cpu->intr_shadow == 2))) {
+			if (cpu->bus->stop_requested) {
+				cpu->stop = STOP_EXIT;
+				return cpu->stop;
+			}
+			/* The shadowed instruction has run (see below). */
+			if (cpu->intr_shadow == 2)
+				cpu->intr_shadow = 0;
+			if (cpu->halted) {
+				/* No interrupt source can wake a halted CPU yet. */
+				cpu->stop = STOP_HALT;
+				return cpu->stop;
+			}
 		}
 		if (cpu->icount >= end)
 			return STOP_BUDGET;
@@ -326,23 +349,26 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 		 * instructions end their block, so the shadowed one starts this
 		 * block: it runs alone with intr_shadow = 2, and the shadow is
 		 * dropped at the top of the loop once it has run. */
-		if (unlikely(cpu->intr_shadow == 1)) {
-			cpu->intr_shadow = 2;
-			n = 1;
-		}
-		if (unlikely((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) || cpu->dbg_armed ||
-		             cpu->dbg_held)) {
-			if (run_debug_one(cpu, b))
-				return cpu->stop;
-			continue;
+		if (unlikely((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) | cpu->dbg_armed | cpu->dbg_held |
+		             (cpu->intr_shadow == 1) | cpu->trace_on)) {
+			if (cpu->intr_shadow == 1) {
+				cpu->intr_shadow = 2;
+				n = 1;
+			}
+			if ((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) || cpu->dbg_armed || cpu->dbg_held) {
+				if (run_debug_one(cpu, b))
+					return cpu->stop;
+				continue;
+			}
+			if (cpu->trace_on) {
+				cpu->block_break = false;
+				if (run_block_traced(cpu, b, n))
+					return cpu->stop;
+				continue;
+			}
 		}
 		cpu->block_break = false;
-		if (unlikely(cpu->trace_on)) {
-			if (run_block_traced(cpu, b, n))
-				return cpu->stop;
-			continue;
-		}
-		if (b->checks ? run_block_checked(cpu, b, n) : run_block_plain(cpu, b, n))
+		if (run_block(cpu, b, n))
 			return cpu->stop;
 	}
 }
