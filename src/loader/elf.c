@@ -2,6 +2,7 @@
  * and program-header table against the buffer size; the checks here cover
  * what it leaves to the caller: segment file ranges, physical placement in
  * guest RAM, overlaps and the entry point. */
+#include "diag.h"
 #include "elf.h"
 
 #include <gelf.h>
@@ -11,17 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum vtx_status fail(char *err, size_t errlen, enum vtx_status st, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return st;
-}
 
 bool elf_is_elf(const uint8_t *file, size_t size)
 {
@@ -38,15 +28,15 @@ static enum vtx_status check_seg(const struct elf_seg *s, size_t idx, size_t siz
                                  uint64_t ram_size, char *err, size_t errlen)
 {
 	if (s->filesz > s->memsz)
-		return fail(err, errlen, VTX_ERR_ELF_BAD,
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD,
 		            "segment %zu: file size 0x%llx exceeds memory size 0x%llx", idx,
 		            (unsigned long long)s->filesz, (unsigned long long)s->memsz);
 	if (s->offset > size || s->filesz > size - s->offset)
-		return fail(err, errlen, VTX_ERR_TRUNCATED,
+		return load_fail(err, errlen, VTX_ERR_TRUNCATED,
 		            "segment %zu: file bytes 0x%llx+0x%llx extend past end of file (0x%zx bytes)",
 		            idx, (unsigned long long)s->offset, (unsigned long long)s->filesz, size);
 	if (s->paddr >= ram_size || s->memsz > ram_size - s->paddr)
-		return fail(err, errlen, VTX_ERR_SEGMENT_RANGE,
+		return load_fail(err, errlen, VTX_ERR_SEGMENT_RANGE,
 		            "segment %zu: physical 0x%llx+0x%llx is outside guest RAM (0x%llx bytes)",
 		            idx, (unsigned long long)s->paddr, (unsigned long long)s->memsz,
 		            (unsigned long long)ram_size);
@@ -60,14 +50,14 @@ static enum vtx_status collect(Elf *e, size_t size, uint64_t ram_size, struct el
 	GElf_Ehdr eh;
 
 	if (!gelf_getehdr(e, &eh))
-		return fail(err, errlen, VTX_ERR_ELF_BAD, "bad ELF header: %s", elf_errmsg(-1));
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD, "bad ELF header: %s", elf_errmsg(-1));
 	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, VTX_ERR_ELF_BAD, "ELF file is not little-endian");
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD, "ELF file is not little-endian");
 	if (eh.e_type != ET_EXEC)
-		return fail(err, errlen, VTX_ERR_ELF_BAD, "ELF file is not an executable (e_type %u)",
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD, "ELF file is not an executable (e_type %u)",
 		            (unsigned)eh.e_type);
 	if (eh.e_machine != (img->is64 ? EM_X86_64 : EM_386))
-		return fail(err, errlen, VTX_ERR_ELF_BAD, "ELF%d file is not for %s (e_machine %u)",
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD, "ELF%d file is not for %s (e_machine %u)",
 		            img->is64 ? 64 : 32, img->is64 ? "x86-64" : "i386",
 		            (unsigned)eh.e_machine);
 	img->entry = eh.e_entry;
@@ -75,26 +65,26 @@ static enum vtx_status collect(Elf *e, size_t size, uint64_t ram_size, struct el
 	 * reports it as a generic error. */
 	if (eh.e_phnum != PN_XNUM &&
 	    (eh.e_phoff > size || (uint64_t)eh.e_phnum * eh.e_phentsize > size - eh.e_phoff))
-		return fail(err, errlen, VTX_ERR_TRUNCATED,
+		return load_fail(err, errlen, VTX_ERR_TRUNCATED,
 		            "program header table extends past end of file");
 	if (elf_getphdrnum(e, &phnum) != 0)
-		return fail(err, errlen, VTX_ERR_ELF_BAD, "bad program header count: %s",
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD, "bad program header count: %s",
 		            elf_errmsg(-1));
 	if (phnum == 0)
-		return fail(err, errlen, VTX_ERR_ELF_BAD, "ELF file has no program headers");
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD, "ELF file has no program headers");
 	if (eh.e_phoff > size || (uint64_t)phnum * eh.e_phentsize > size - eh.e_phoff)
-		return fail(err, errlen, VTX_ERR_TRUNCATED,
+		return load_fail(err, errlen, VTX_ERR_TRUNCATED,
 		            "program header table extends past end of file");
 	img->segs = calloc(phnum, sizeof(*img->segs));
 	if (!img->segs)
-		return fail(err, errlen, VTX_ERR_NOMEM, "out of host memory");
+		return load_fail(err, errlen, VTX_ERR_NOMEM, "out of host memory");
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 		struct elf_seg *s = &img->segs[n];
 		enum vtx_status st;
 
 		if (!gelf_getphdr(e, (int)i, &ph))
-			return fail(err, errlen, VTX_ERR_ELF_BAD, "bad program header %zu: %s", i,
+			return load_fail(err, errlen, VTX_ERR_ELF_BAD, "bad program header %zu: %s", i,
 			            elf_errmsg(-1));
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
@@ -104,7 +94,7 @@ static enum vtx_status collect(Elf *e, size_t size, uint64_t ram_size, struct el
 			return st;
 		for (size_t j = 0; j < n; j++)
 			if (ranges_overlap(s, &img->segs[j]))
-				return fail(err, errlen, VTX_ERR_OVERLAP,
+				return load_fail(err, errlen, VTX_ERR_OVERLAP,
 				            "segments overlap at physical 0x%llx-0x%llx and 0x%llx-0x%llx",
 				            (unsigned long long)img->segs[j].paddr,
 				            (unsigned long long)(img->segs[j].paddr + img->segs[j].memsz),
@@ -114,10 +104,10 @@ static enum vtx_status collect(Elf *e, size_t size, uint64_t ram_size, struct el
 	}
 	img->nsegs = n;
 	if (n == 0)
-		return fail(err, errlen, VTX_ERR_ELF_BAD, "ELF file has no loadable segment");
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD, "ELF file has no loadable segment");
 	/* Multiboot enters in 32-bit protected mode: EIP is 32 bits. */
 	if (img->entry > 0xffffffffull)
-		return fail(err, errlen, VTX_ERR_ENTRY_RANGE,
+		return load_fail(err, errlen, VTX_ERR_ENTRY_RANGE,
 		            "ELF64 entry point 0x%llx is above 4 GiB", (unsigned long long)img->entry);
 	return VTX_OK;
 }
@@ -131,18 +121,18 @@ enum vtx_status elf_parse(const uint8_t *file, size_t size, uint64_t ram_size,
 
 	memset(img, 0, sizeof(*img));
 	if (!elf_is_elf(file, size))
-		return fail(err, errlen, VTX_ERR_NOT_ELF, "not an ELF file");
+		return load_fail(err, errlen, VTX_ERR_NOT_ELF, "not an ELF file");
 	if (elf_version(EV_CURRENT) == EV_NONE)
-		return fail(err, errlen, VTX_ERR_ELF_BAD, "libelf: %s", elf_errmsg(-1));
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD, "libelf: %s", elf_errmsg(-1));
 	/* The buffer is the caller's private copy of the file: libelf may
 	 * convert a foreign-endian header in place before we reject it. */
 	e = elf_memory((char *)file, size);
 	if (!e)
-		return fail(err, errlen, VTX_ERR_ELF_BAD, "libelf: %s", elf_errmsg(-1));
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD, "libelf: %s", elf_errmsg(-1));
 	cls = gelf_getclass(e);
 	if (elf_kind(e) != ELF_K_ELF || (cls != ELFCLASS32 && cls != ELFCLASS64)) {
 		elf_end(e);
-		return fail(err, errlen, VTX_ERR_ELF_BAD, "unsupported ELF class");
+		return load_fail(err, errlen, VTX_ERR_ELF_BAD, "unsupported ELF class");
 	}
 	img->is64 = cls == ELFCLASS64;
 	st = collect(e, size, ram_size, img, err, errlen);

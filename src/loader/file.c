@@ -1,5 +1,6 @@
 /* Whole-file reads for the loader.  Kept apart from the CPU headers:
  * <unistd.h> defines X_OK, which is also an enum xstatus name. */
+#include "diag.h"
 #include "file.h"
 
 #include <errno.h>
@@ -13,17 +14,6 @@
 
 #define FILE_MAX (1ull << 31)
 
-static enum vtx_status fail(char *err, size_t errlen, enum vtx_status st, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return st;
-}
 
 /* Read a whole regular file.  *buf is malloc'd (at least 1 byte). */
 enum vtx_status file_read_all(const char *path, uint8_t **buf, size_t *len, char *err,
@@ -37,19 +27,19 @@ enum vtx_status file_read_all(const char *path, uint8_t **buf, size_t *len, char
 	*len = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, VTX_ERR_FILE, "%s: %s", path, strerror(errno));
+		return load_fail(err, errlen, VTX_ERR_FILE, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);
-		return fail(err, errlen, VTX_ERR_FILE, "%s: not a regular file", path);
+		return load_fail(err, errlen, VTX_ERR_FILE, "%s: not a regular file", path);
 	}
 	if ((unsigned long long)sb.st_size > FILE_MAX) {
 		close(fd);
-		return fail(err, errlen, VTX_ERR_FILE, "%s: file too large", path);
+		return load_fail(err, errlen, VTX_ERR_FILE, "%s: file too large", path);
 	}
 	*buf = malloc((size_t)sb.st_size + 1);
 	if (!*buf) {
 		close(fd);
-		return fail(err, errlen, VTX_ERR_NOMEM, "%s: out of host memory", path);
+		return load_fail(err, errlen, VTX_ERR_NOMEM, "%s: out of host memory", path);
 	}
 	while (got < (size_t)sb.st_size) {
 		ssize_t n = read(fd, *buf + got, (size_t)sb.st_size - got);
@@ -62,7 +52,7 @@ enum vtx_status file_read_all(const char *path, uint8_t **buf, size_t *len, char
 			close(fd);
 			free(*buf);
 			*buf = NULL;
-			return fail(err, errlen, VTX_ERR_FILE, "%s: %s", path, strerror(e));
+			return load_fail(err, errlen, VTX_ERR_FILE, "%s: %s", path, strerror(e));
 		}
 		got += (size_t)n;
 	}

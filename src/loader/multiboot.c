@@ -4,6 +4,7 @@
  * choices (command line "<file> <append>", flat-image arithmetic, info
  * placed after the kernel) are followed so that one image boots the same
  * way under both. */
+#include "diag.h"
 #include "multiboot.h"
 
 #include <stdarg.h>
@@ -30,17 +31,6 @@
 #define FOUR_GIB (1ull << 32)
 #define ONE_MIB 0x100000ull
 
-static enum vtx_status fail(char *err, size_t errlen, enum vtx_status st, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return st;
-}
 
 static uint32_t ld32(const uint8_t *p)
 {
@@ -100,7 +90,7 @@ static enum vtx_status load_flat(struct bus *bus, const char *path, const uint8_
 	uint64_t text_off, load_size, kernel_size;
 
 	if (hoff + 32 > size)
-		return fail(err, errlen, VTX_ERR_TRUNCATED,
+		return load_fail(err, errlen, VTX_ERR_TRUNCATED,
 		            "%s: Multiboot address fields extend past end of file", path);
 	header_addr = ld32(file + hoff + 12);
 	load_addr = ld32(file + hoff + 16);
@@ -108,18 +98,18 @@ static enum vtx_status load_flat(struct bus *bus, const char *path, const uint8_
 	bss_end = ld32(file + hoff + 24);
 	*entry = ld32(file + hoff + 28);
 	if (header_addr < load_addr || header_addr - load_addr > hoff)
-		return fail(err, errlen, VTX_ERR_MB_ADDRESS,
+		return load_fail(err, errlen, VTX_ERR_MB_ADDRESS,
 		            "%s: Multiboot header_addr 0x%x does not fit load_addr 0x%x", path,
 		            header_addr, load_addr);
 	text_off = hoff - (header_addr - load_addr);
 	if (load_end) {
 		if (load_end < load_addr)
-			return fail(err, errlen, VTX_ERR_MB_ADDRESS,
+			return load_fail(err, errlen, VTX_ERR_MB_ADDRESS,
 			            "%s: Multiboot load_end_addr 0x%x is below load_addr 0x%x", path,
 			            load_end, load_addr);
 		load_size = load_end - load_addr;
 		if (load_size > size - text_off)
-			return fail(err, errlen, VTX_ERR_TRUNCATED,
+			return load_fail(err, errlen, VTX_ERR_TRUNCATED,
 			            "%s: load_end_addr 0x%x needs 0x%llx file bytes, file has 0x%llx",
 			            path, load_end, (unsigned long long)load_size,
 			            (unsigned long long)(size - text_off));
@@ -129,13 +119,13 @@ static enum vtx_status load_flat(struct bus *bus, const char *path, const uint8_
 	kernel_size = load_size;
 	if (bss_end) {
 		if (bss_end < load_addr + load_size)
-			return fail(err, errlen, VTX_ERR_MB_ADDRESS,
+			return load_fail(err, errlen, VTX_ERR_MB_ADDRESS,
 			            "%s: Multiboot bss_end_addr 0x%x is below the loaded end 0x%llx", path,
 			            bss_end, (unsigned long long)(load_addr + load_size));
 		kernel_size = bss_end - load_addr;
 	}
 	if (load_addr >= bus->ram_size || kernel_size > bus->ram_size - load_addr)
-		return fail(err, errlen, VTX_ERR_SEGMENT_RANGE,
+		return load_fail(err, errlen, VTX_ERR_SEGMENT_RANGE,
 		            "%s: image 0x%x+0x%llx is outside guest RAM (0x%llx bytes)", path,
 		            load_addr, (unsigned long long)kernel_size,
 		            (unsigned long long)bus->ram_size);
@@ -155,11 +145,11 @@ static enum vtx_status load_elf(struct bus *bus, const char *path, const uint8_t
 
 	st = elf_parse(file, size, bus->ram_size, &img, why, sizeof(why));
 	if (st == VTX_ERR_NOT_ELF)
-		return fail(err, errlen, st,
+		return load_fail(err, errlen, st,
 		            "%s: not an ELF file and the Multiboot header has no address fields "
 		            "(flag 16)", path);
 	if (st != VTX_OK)
-		return fail(err, errlen, st, "%s: %s", path, why);
+		return load_fail(err, errlen, st, "%s: %s", path, why);
 	*hi = 0;
 	for (size_t i = 0; i < img.nsegs; i++) {
 		const struct elf_seg *s = &img.segs[i];
@@ -191,7 +181,7 @@ static enum vtx_status load_modules(struct bus *bus, const char *const *modules,
 		enum vtx_status st;
 
 		if (!path)
-			return fail(err, errlen, VTX_ERR_NOMEM, "out of host memory");
+			return load_fail(err, errlen, VTX_ERR_NOMEM, "out of host memory");
 		st = file_read_all(path, &mods[i].data, &mods[i].size, err, errlen);
 		if (st != VTX_OK) {
 			free(path);
@@ -201,7 +191,7 @@ static enum vtx_status load_modules(struct bus *bus, const char *const *modules,
 		if (mods[i].gpa >= FOUR_GIB || mods[i].gpa > bus->ram_size ||
 		    mods[i].size > bus->ram_size - mods[i].gpa ||
 		    mods[i].size > FOUR_GIB - mods[i].gpa) {
-			st = fail(err, errlen, VTX_ERR_NO_ROOM,
+			st = load_fail(err, errlen, VTX_ERR_NO_ROOM,
 			          "%s: module (0x%zx bytes) does not fit in guest RAM", path,
 			          mods[i].size);
 			free(path);
@@ -342,16 +332,16 @@ static enum vtx_status load_kernel(struct bus *bus, const char *path, const uint
 
 	st = mb_find_header(file, size, &hoff);
 	if (st == VTX_ERR_MB_NO_HEADER)
-		return fail(err, errlen, st, "%s: no Multiboot header in the first %u bytes", path,
+		return load_fail(err, errlen, st, "%s: no Multiboot header in the first %u bytes", path,
 		            MB_SEARCH_LEN);
 	if (st == VTX_ERR_MB_CHECKSUM)
-		return fail(err, errlen, st, "%s: Multiboot header checksum is wrong", path);
+		return load_fail(err, errlen, st, "%s: Multiboot header checksum is wrong", path);
 	flags = ld32(file + hoff + 4);
 	/* §3.1.2: a boot loader must refuse a kernel that requires (bits
 	 * 0-15) something it cannot do.  Bit 2 (video mode) is ignored, as
 	 * QEMU does. */
 	if (flags & 0xffffu & ~(MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMORY_INFO | MB_FLAG_VIDEO_MODE))
-		return fail(err, errlen, VTX_ERR_MB_FLAGS,
+		return load_fail(err, errlen, VTX_ERR_MB_FLAGS,
 		            "%s: Multiboot header requires unsupported features (flags 0x%08x)", path,
 		            flags);
 	/* QEMU takes the address fields whenever flag 16 is set, ELF or not. */
@@ -374,10 +364,10 @@ enum vtx_status mb_load(struct bus *bus, struct cpu *cpu, const char *path,
 	if (err && errlen)
 		err[0] = 0;
 	if (!path || (nmodules && !modules))
-		return fail(err, errlen, VTX_ERR_INVALID_ARG, "no image given");
+		return load_fail(err, errlen, VTX_ERR_INVALID_ARG, "no image given");
 	for (size_t i = 0; i < nmodules; i++)
 		if (!modules[i])
-			return fail(err, errlen, VTX_ERR_INVALID_ARG, "module %zu has no file name", i);
+			return load_fail(err, errlen, VTX_ERR_INVALID_ARG, "module %zu has no file name", i);
 	st = file_read_all(path, &file, &size, err, errlen);
 	if (st != VTX_OK)
 		return st;
@@ -392,7 +382,7 @@ enum vtx_status mb_load(struct bus *bus, struct cpu *cpu, const char *path,
 		cmdline_append = "";
 	cmdline = malloc(strlen(path) + strlen(cmdline_append) + 2);
 	if (!mods || !cmdline) {
-		st = fail(err, errlen, VTX_ERR_NOMEM, "out of host memory");
+		st = load_fail(err, errlen, VTX_ERR_NOMEM, "out of host memory");
 		goto out;
 	}
 	sprintf(cmdline, "%s %s", path, cmdline_append);
@@ -402,7 +392,7 @@ enum vtx_status mb_load(struct bus *bus, struct cpu *cpu, const char *path,
 		goto out;
 	info = page_up(cursor);
 	if (!build_info(bus, info, cmdline, modules, mods, nmodules)) {
-		st = fail(err, errlen, VTX_ERR_NO_ROOM,
+		st = load_fail(err, errlen, VTX_ERR_NO_ROOM,
 		          "%s: no room for the Multiboot information above 0x%llx", path,
 		          (unsigned long long)info);
 		goto out;
