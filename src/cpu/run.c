@@ -92,6 +92,22 @@ static bool finish(struct cpu *cpu, const struct insn *in, int st)
 	}
 }
 
+/* One instruction on its own (the traced and debug paths): central checks,
+ * the handler, and on X_OK the RIP advance and its charge. */
+static int exec_one(struct cpu *cpu, const struct insn *in)
+{
+	int st = (in->flags & F_CHECKS) ? central_checks(cpu, in) : X_OK;
+
+	if (st == X_OK)
+		st = in->fn(cpu, in);
+	if (st == X_OK) {
+		cpu->rip = (cpu->rip + in->len) & rip_mask(cpu);
+		cpu->cycles += in->cost;
+		cpu->icount++;
+	}
+	return st;
+}
+
 static bool run_block_traced(struct cpu *cpu, const struct block *b, unsigned n)
 {
 	uint64_t before[16];
@@ -102,14 +118,7 @@ static bool run_block_traced(struct cpu *cpu, const struct block *b, unsigned n)
 		int st;
 
 		memcpy(before, cpu->gpr, sizeof(before));
-		st = (in->flags & F_CHECKS) ? central_checks(cpu, in) : X_OK;
-		if (st == X_OK)
-			st = in->fn(cpu, in);
-		if (st == X_OK) {
-			cpu->rip = (cpu->rip + in->len) & rip_mask(cpu);
-			cpu->cycles += in->cost;
-			cpu->icount++;
-		}
+		st = exec_one(cpu, in);
 		if (st != X_OK) {
 			/* Trace after finish() so that icount and cycles already
 			 * count this instruction, whatever status it retired with. */
@@ -167,19 +176,13 @@ static bool run_debug_one(struct cpu *cpu, const struct block *b)
 	 * after the check for instruction breakpoints, CS limit violations,
 	 * and FP exceptions"; IRETQ and task switches load it again. */
 	cpu->rflags &= ~(uint64_t)RFLAGS_RF;
-	st = (in->flags & F_CHECKS) ? central_checks(cpu, in) : X_OK;
-	if (st == X_OK)
-		st = in->fn(cpu, in);
-	if (st == X_OK) {
-		cpu->rip = (cpu->rip + in->len) & rip_mask(cpu);
-		cpu->cycles += in->cost;
-		cpu->icount++;
-	} else if (st == X_RESTART) {
+	st = exec_one(cpu, in);
+	if (st == X_RESTART) {
 		/* Nothing ran: it starts again, as it was. */
 		cpu->rflags |= rf;
 		cpu->dbg_held = (uint8_t)held;
 		return false;
-	} else if (finish(cpu, in, st)) {
+	} else if (st != X_OK && finish(cpu, in, st)) {
 		return true;
 	}
 	if (st != X_FAULT && cpu->trace_on && cpu->trace_fn)
