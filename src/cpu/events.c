@@ -7,17 +7,16 @@
  * Every check and every descriptor or TSS read happens before anything is
  * committed; a fault during delivery leaves registers untouched (the frame
  * may have been partly written below the new stack pointer, which no
- * program can observe as state).  Task gates are not implemented: they
- * raise #GP(vector*8+2) and are reported through cpu->unimpl_mnemonic.
+ * program can observe as state).  Task gates in the IDT switch tasks
+ * (task.c).
  */
-#include <string.h>
-
 #include "access.h"
 #include "cpu.h"
 #include "flags.h"
 #include "mmu.h"
 #include "ops.h"
 #include "seg.h"
+#include "task.h"
 
 /* What is being delivered. */
 enum ev_kind {
@@ -297,15 +296,6 @@ static int read_gate(struct cpu *cpu, const struct event *ev, bool lm, struct ga
 	/* "IF gate not present THEN #NP(error_code(vector_number,1,EXT))" */
 	if (!(lo & D_P))
 		return ev_fault(cpu, EXC_NP, idt_err);
-	if (g->type == SYS_TASKGATE) {
-		/* Task switching is not modelled: report and refuse. */
-		if (!cpu->unimpl_mnemonic[0]) {
-			strcpy(cpu->unimpl_mnemonic, "task gate");
-			cpu->unimpl_rip = cpu->rip;
-			cpu->unimpl_cs_base = cpu->seg[SEG_CS].base;
-		}
-		return ev_fault(cpu, EXC_GP, idt_err);
-	}
 	g->sel = (uint16_t)(lo >> 16);
 	g->offset = (lo & 0xffff);
 	if (g->type == SYS_INTGATE || g->type == SYS_TRAPGATE)
@@ -333,6 +323,12 @@ static int deliver_idt(struct cpu *cpu, const struct event *ev)
 	bool inner, gate16;
 
 	TRY(read_gate(cpu, ev, lm, &g));
+	/* SDM Vol. 2 INT n: "IF task gate (* Specified in the selected
+	 * interrupt table descriptor *) THEN GOTO TASK-GATE".  The old
+	 * task saves the EFLAGS image a gate would have pushed. */
+	if (g.type == SYS_TASKGATE)
+		return task_gate_event(cpu, g.sel, ext, ev->ret_rip, pushed_flags(cpu, ev),
+		                       ev->has_error, ev->error);
 	gate16 = g.type == SYS_INTGATE16 || g.type == SYS_TRAPGATE16;
 	width = lm ? 8 : gate16 ? 2 : 4;
 	cs_err = (g.sel & 0xfffc) | ext;

@@ -1,12 +1,11 @@
 /* Software interrupts and the returns and fast system calls that pair with
  * them: INT n, INT3, INTO, INT1, IRET/IRETD/IRETQ, SYSCALL/SYSRET,
  * SYSENTER/SYSEXIT.  Delivery itself is events.c. */
-#include <string.h>
-
 #include "flags.h"
 #include "operand.h"
 #include "ops.h"
 #include "seg.h"
+#include "task.h"
 
 static uint64_t next_rip(const struct cpu *cpu, const struct insn *in)
 {
@@ -207,7 +206,7 @@ static int iret_check_ss(struct cpu *cpu, uint16_t sel, unsigned rpl, bool to64,
 }
 
 /* PROTECTED-MODE and IA-32e-MODE. */
-static int iret_prot(struct cpu *cpu, unsigned lg)
+static int iret_prot(struct cpu *cpu, unsigned lg, uint64_t next_eip)
 {
 	unsigned sz = 1u << lg, cpl = cpu->cpl, rpl;
 	uint64_t ip, csv, t, desc, ssdesc = 0, rsp = 0, ssv;
@@ -216,15 +215,11 @@ static int iret_prot(struct cpu *cpu, unsigned lg)
 	uint16_t sel;
 
 	if (flags_read(cpu) & RFLAGS_NT) {
-		/* IA-32e mode: "IF NT = 1 THEN #GP(0)".  Legacy mode:
-		 * TASK-RETURN, a task switch, which is not modelled: it is
-		 * reported and refused with #GP(0). */
-		if (!(cpu->efer & EFER_LMA) && !cpu->unimpl_mnemonic[0]) {
-			strcpy(cpu->unimpl_mnemonic, "iret task switch");
-			cpu->unimpl_rip = cpu->rip;
-			cpu->unimpl_cs_base = cpu->seg[SEG_CS].base;
-		}
-		return cpu_gp0(cpu);
+		/* IA-32e mode: "IF NT = 1 THEN #GP(0)" (there is no task
+		 * switching, SDM Vol. 3A §7.7).  Legacy mode: TASK-RETURN. */
+		if (cpu->efer & EFER_LMA)
+			return cpu_gp0(cpu);
+		return task_iret(cpu, next_eip & (cpu->code_size == 2 ? 0xffffu : 0xffffffffu));
 	}
 	TRY(stack_peek(cpu, sz, 0, &ip));
 	TRY(stack_peek(cpu, sz, sz, &csv));
@@ -317,7 +312,7 @@ int op_iret(struct cpu *cpu, const struct insn *in)
 	case MODE_VM86:
 		return iret_vm86(cpu, lg);
 	default:
-		return iret_prot(cpu, lg);
+		return iret_prot(cpu, lg, cpu->rip + in->len);
 	}
 }
 

@@ -1,19 +1,18 @@
 /* Far control transfers: JMP ptr/m16:xx, CALL ptr/m16:xx and RETF, in
  * real, virtual-8086, protected and IA-32e mode, with call gates (16-,
  * 32- and 64-bit) and the stack switch to a more privileged level.
- * Task gates and TSS targets would need a task switch, which softvtx does
- * not implement: they raise #GP(selector) and are reported.
+ * Task gates and TSS targets in legacy protected mode switch tasks
+ * (task.c); IA-32e mode has no task switching and raises #GP(selector).
  *
  * Every transfer first reads and checks everything (descriptors, the TSS,
  * the new stack, the target offset), then sets accessed bits, then
  * commits.  SDM Vol. 2 "JMP", "CALL", "RET"; Vol. 3A §5.8. */
-#include <string.h>
-
 #include "flags.h"
 #include "mmu.h"
 #include "operand.h"
 #include "ops.h"
 #include "seg.h"
+#include "task.h"
 
 static bool lma(const struct cpu *cpu)
 {
@@ -138,34 +137,6 @@ static void set_cs_rip(struct cpu *cpu, const struct seg *cs, unsigned cpl, uint
 	cpu->seg[SEG_CS].attr |= SEG_TYPE_A;
 	cpu->rip = rip;
 	cpu_update_mode(cpu);
-}
-
-/* Task gates and TSS descriptors lead to a task switch, which softvtx
- * does not implement: the guest sees #GP(selector) and the first one is
- * reported like an unimplemented instruction. */
-static int task_switch_unimplemented(struct cpu *cpu, uint16_t sel)
-{
-	if (!cpu->unimpl_mnemonic[0]) {
-		strcpy(cpu->unimpl_mnemonic, "task switch");
-		cpu->unimpl_rip = cpu->rip;
-		cpu->unimpl_cs_base = cpu->seg[SEG_CS].base;
-	}
-	return cpu_gp(cpu, sel & 0xfffc);
-}
-
-/* SDM Vol. 2 "JMP"/"CALL", TASK-GATE and TASK-STATE-SEGMENT: the
- * privilege, availability and presence checks come before the switch. */
-static int to_task(struct cpu *cpu, uint16_t sel, const struct seg *d)
-{
-	unsigned type = d->attr & SEG_TYPE_MASK, dpl = attr_dpl(d->attr);
-
-	if (dpl < cpu->cpl || dpl < (sel & 3u))
-		return cpu_gp(cpu, sel & 0xfffc);
-	if (type == SYS_TSS_BUSY || type == SYS_TSS16_BUSY)
-		return cpu_gp(cpu, sel & 0xfffc);
-	if (!(d->attr & SEG_P))
-		return cpu_fault(cpu, EXC_NP, sel & 0xfffc);
-	return task_switch_unimplemented(cpu, sel);
 }
 
 /* --- real and virtual-8086 mode -------------------------------------- */
@@ -441,7 +412,11 @@ static int far_prot(struct cpu *cpu, const struct insn *in, uint16_t sel, uint64
 	case SYS_TSS16_BUSY:
 	case SYS_TSS_AVAIL:
 	case SYS_TSS_BUSY:
-		return to_task(cpu, sel, &d);
+		/* SDM Vol. 2 "JMP"/"CALL", TASK-GATE and
+		 * TASK-STATE-SEGMENT; the old task saves the EIP of the
+		 * next instruction. */
+		return task_far(cpu, sel, desc, call,
+		                (cpu->rip + in->len) & (cpu->code_size == 2 ? 0xffffu : 0xffffffffu));
 	default:
 		return cpu_gp(cpu, sel & 0xfffc);
 	}
