@@ -141,6 +141,19 @@ static void set_cs_rip(struct cpu *cpu, const struct seg *cs, unsigned cpl, uint
 
 /* --- real and virtual-8086 mode -------------------------------------- */
 
+/* A far CALL to the same privilege level pushes CS and then the return
+ * IP/EIP/RIP on the current stack, checked for room (#SS(0)) before
+ * anything is written; stk_write() commits it. */
+static int stage_far_return(struct cpu *cpu, const struct insn *in, unsigned lg, struct stk *k)
+{
+	unsigned size = 1u << lg;
+
+	stk_current(cpu, k);
+	stk_push(k, size, cpu->seg[SEG_CS].sel);
+	stk_push(k, size, (cpu->rip + in->len) & size_mask(lg));
+	return stk_check(cpu, k, EXC_SS, 0);
+}
+
 /* SDM Vol. 2 "JMP"/"CALL", real-address or virtual-8086 mode: the offset
  * must lie inside the CS limit (#GP(0)); CALL pushes CS and IP/EIP. */
 static int far_real(struct cpu *cpu, const struct insn *in, uint16_t sel, uint64_t off,
@@ -150,12 +163,7 @@ static int far_real(struct cpu *cpu, const struct insn *in, uint16_t sel, uint64
 	struct stk k;
 
 	if (call) {
-		unsigned size = 1u << lg;
-
-		stk_current(cpu, &k);
-		stk_push(&k, size, cpu->seg[SEG_CS].sel);
-		stk_push(&k, size, (cpu->rip + in->len) & size_mask(lg));
-		TRY(stk_check(cpu, &k, EXC_SS, 0));
+		TRY(stage_far_return(cpu, in, lg, &k));
 	}
 	if (eip > (cpu->mode == MODE_VM86 ? 0xffff : cpu->seg[SEG_CS].limit))
 		return cpu_gp0(cpu);
@@ -189,12 +197,7 @@ static int far_direct(struct cpu *cpu, const struct insn *in, uint16_t sel, uint
 	if (!(cs->attr & SEG_P))
 		return cpu_fault(cpu, EXC_NP, sel & 0xfffc);
 	if (call) {
-		unsigned size = 1u << lg;
-
-		stk_current(cpu, &k);
-		stk_push(&k, size, cpu->seg[SEG_CS].sel);
-		stk_push(&k, size, (cpu->rip + in->len) & size_mask(lg));
-		TRY(stk_check(cpu, &k, EXC_SS, 0));
+		TRY(stage_far_return(cpu, in, lg, &k));
 		/* "IF target mode = Compatibility mode THEN tempEIP :=
 		 * tempEIP AND 00000000_FFFFFFFFH" (CALL only). */
 		if (lma(cpu) && !(cs->attr & SEG_L))
