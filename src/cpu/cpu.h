@@ -10,6 +10,7 @@
 
 #include "arch.h"
 
+
 /* MAXPHYADDR of the modelled processor (CPUID.80000008H:EAX[7:0]). */
 #define CPU_MAXPHYADDR 40
 /* EDX after RESET: family/model/stepping (SDM Vol. 3A §9.1.4). */
@@ -133,17 +134,30 @@ struct cpu {
 
 	/* --- events --- */
 	struct fault fault;
-	uint8_t intr_shadow;   /* 1 after STI/MOV SS/POP SS; 2 while the shadowed
-	                          instruction runs; 0 after it (run.c) */
-	bool halted;
 	int8_t event_depth;    /* nested delivery: 0 none, 1 delivering, 2 #DF */
-	/* debug breakpoints (debug.c): DR0-DR3 armed by DR7 as execute, data
-	 * and I/O breakpoints (bit n = DRn), recomputed by debug_update() */
-	uint8_t dbg_exec, dbg_data, dbg_io;
-	bool dbg_armed;        /* any of them: the run loop takes its debug path */
+	/* Everything rare that the run loop must look at between blocks, in
+	 * one word so that the common case is a single test of `attn`.  Keep
+	 * every member inside the 8 bytes, and the padding zero. */
+	union {
+		struct {
+			uint8_t intr_shadow; /* 1 after STI/MOV SS/POP SS; 2 while
+			                        the shadowed instruction runs; 0
+			                        after it (run.c) */
+			bool halted;
+			/* debug breakpoints (debug.c): DR0-DR3 armed by DR7 as
+			 * execute breakpoints (bit n = DRn) */
+			uint8_t dbg_exec;
+			bool dbg_armed;      /* any breakpoint: the debug path */
+			uint8_t dbg_held;    /* conditions held by MOV SS/POP SS
+			                        (debug.h) */
+			bool trace_on;       /* the traced loop (vtx.c sets it per
+			                        cpu_run call) */
+		};
+		uint64_t attn;
+	};
+	uint8_t dbg_data, dbg_io; /* data and I/O breakpoints (bit n = DRn) */
 	uint8_t dbg_hits;      /* B0-B3 of data/I/O breakpoints the running
 	                          instruction hit; a #DB trap once it retires */
-	uint8_t dbg_held;      /* conditions held by MOV SS/POP SS (debug.h) */
 	enum cpu_stop stop;    /* why the run ended, when X_STOP is returned */
 
 	/* --- accounting --- */
@@ -154,14 +168,13 @@ struct cpu {
 	struct bus *bus;
 	struct icache *icache;
 	struct tlb_entry tlb[MMU_COUNT][TLB_KINDS][TLB_SIZE];
-	bool tlb_has_large;
-	bool block_break;      /* code was invalidated: leave the current block */    /* an entry came from a 2M/4M/1G page */
+	bool tlb_has_large;    /* an entry came from a 2M/4M/1G page */
+	bool block_break;      /* code was invalidated: leave the current block */
 
 	/* --- configuration --- */
 	uint64_t maxphyaddr_mask; /* bits allowed in a physical address */
 
-	/* --- tracing (off: no cost on the hot path beyond one test) --- */
-	bool trace_on;
+	/* --- tracing (trace_on is with the rare conditions above) --- */
 	cpu_trace_fn *trace_fn;
 	void *trace_opaque;
 	/* first unimplemented instruction seen, for the one-line report */

@@ -206,15 +206,46 @@ ADC_FAST(fast_sbb_rr32, 2, uint32_t, cpu->gpr[RS(in)], 1)
 ADC_FAST(fast_sbb_ri32, 2, uint32_t, in->imm, 1)
 
 /* --- Memory operands in 64-bit code ----------------------------------------
- * Selected only when the code size is 64 and the address size is 64, so
- * the effective address needs no truncation; access_read/access_write do
- * the 64-bit segmentation (FS/GS base, canonical check) and the TLB fast
- * path inline. */
+ * Selected only when the code size and the address size are 64 and the
+ * segment is not FS or GS, so the linear address is the effective address
+ * with no truncation. */
+/* Flat 64-bit accesses (segment other than FS/GS, so the linear address
+ * is the effective address).  The TLB is probed first: an entry is only
+ * ever filled for a translated, hence canonical, page, and the offset test
+ * keeps the access inside it, so a hit needs no canonical check.  A miss
+ * takes the full path (access.h), which does the checks, the walk and the
+ * faults. */
+static inline WARN_UNUSED int flat_read(struct cpu *cpu, const struct insn *in, unsigned size,
+                                        uint64_t *v)
+{
+	uint64_t gla = insn_ea(cpu, in);
+	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_READ][tlb_index(gla)];
+
+	if (likely(e->tag == (gla & ~0xfffull) && (gla & 0xfff) <= 4096 - size)) {
+		*v = access_load((const uint8_t *)(uintptr_t)(gla + e->addend), size);
+		return X_OK;
+	}
+	return access_read(cpu, in->mem.seg, gla, size, v);
+}
+
+static inline WARN_UNUSED int flat_write(struct cpu *cpu, const struct insn *in, unsigned size,
+                                         uint64_t v)
+{
+	uint64_t gla = insn_ea(cpu, in);
+	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_WRITE][tlb_index(gla)];
+
+	if (likely(e->tag == (gla & ~0xfffull) && (gla & 0xfff) <= 4096 - size)) {
+		access_store((uint8_t *)(uintptr_t)(gla + e->addend), size, v);
+		return X_OK;
+	}
+	return access_write(cpu, in->mem.seg, gla, size, v);
+}
+
 #define LOAD_FAST(name, lg, T)                                           \
 	static int name(struct cpu *cpu, const struct insn *in)          \
 	{                                                                \
 		uint64_t v;                                              \
-		TRY(insn_mem_read(cpu, in, 1u << lg, &v));               \
+		TRY(flat_read(cpu, in, 1u << lg, &v));                   \
 		cpu->gpr[RD(in)] = (uint64_t)(T)v;                       \
 		return X_OK;                                             \
 	}
@@ -224,23 +255,30 @@ LOAD_FAST(fast_load32, 2, uint32_t)
 LOAD_FAST(fast_movzx_m8, 0, uint8_t)
 LOAD_FAST(fast_movzx_m16, 1, uint16_t)
 
-/* MOV m, r (any size: a store has no merge rule) and MOV m, imm. */
-static int fast_store_r(struct cpu *cpu, const struct insn *in)
-{
-	return insn_mem_write(cpu, in, 1u << in->op[0].lg, cpu->gpr[RS(in)]);
-}
-
-static int fast_store_i(struct cpu *cpu, const struct insn *in)
-{
-	return insn_mem_write(cpu, in, 1u << in->op[0].lg, in->imm);
-}
+/* MOV m, r and MOV m, imm, one variant per size so the store is a single
+ * move (a store has no merge rule). */
+#define STORE_FAST(lg)                                                          \
+	static int fast_store_r##lg(struct cpu *cpu, const struct insn *in)     \
+	{                                                                       \
+		return flat_write(cpu, in, 1u << lg, cpu->gpr[RS(in)]);         \
+	}                                                                       \
+	static int fast_store_i##lg(struct cpu *cpu, const struct insn *in)     \
+	{                                                                       \
+		return flat_write(cpu, in, 1u << lg, in->imm);                  \
+	}
+STORE_FAST(0)
+STORE_FAST(1)
+STORE_FAST(2)
+STORE_FAST(3)
+static op_fn *const store_r[4] = { fast_store_r0, fast_store_r1, fast_store_r2, fast_store_r3 };
+static op_fn *const store_i[4] = { fast_store_i0, fast_store_i1, fast_store_i2, fast_store_i3 };
 
 /* ALU r, m: the memory operand is only read. */
 #define ALU_RM_FAST(name, lg, T, expr, setflags, writes)                    \
 	static int name(struct cpu *cpu, const struct insn *in)             \
 	{                                                                   \
 		uint64_t v;                                                 \
-		TRY(insn_mem_read(cpu, in, 1u << lg, &v));                  \
+		TRY(flat_read(cpu, in, 1u << lg, &v));                      \
 		{                                                           \
 			T a = (T)cpu->gpr[RD(in)], b = (T)v, r = (T)(expr); \
 			setflags;                                           \
@@ -301,9 +339,9 @@ static void fast_specialize_mem(struct insn *in)
 	}
 	if (in->id == X86_INS_MOV && d->kind == OPK_MEM && d->lg <= 3) {
 		if (s->kind == OPK_REG && s->lg == d->lg)
-			in->fn = fast_store_r;
+			in->fn = store_r[d->lg];
 		else if (s->kind == OPK_IMM)
-			in->fn = fast_store_i;
+			in->fn = store_i[d->lg];
 	}
 }
 
@@ -337,8 +375,10 @@ void fast_specialize(struct insn *in, unsigned code_size)
 
 	if (in->lock || in->rep)
 		return;
-	if (code_size == 8 && in->asize == 3 && in->has_mem) {
-		fast_specialize_mem(in);
+	if (in->has_mem) {
+		if (code_size == 8 && in->asize == 3 && in->mem.seg != SEG_FS &&
+		    in->mem.seg != SEG_GS)
+			fast_specialize_mem(in);
 		return;
 	}
 	if (in->id == X86_INS_IMUL && (lg == 2 || lg == 3) && is_gpr(d, lg) &&

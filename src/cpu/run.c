@@ -247,6 +247,12 @@ run_block_impl(struct cpu *cpu, const struct block *b, unsigned n, const bool ch
 	return false;
 
 stopped:
+	/* A taken branch, the usual way out: 0..i all retired. */
+	if (likely(st == X_JUMP)) {
+		cpu->cycles += in->cum;
+		cpu->icount += i + 1;
+		return false;
+	}
 	/* Instructions 0..i-1 retired; instruction i ended with status st. */
 	cpu->cycles += block_cost(b, i);
 	cpu->icount += i;
@@ -291,10 +297,12 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 	cpu->stop = STOP_BUDGET;
 	for (;;) {
 		struct block *b;
+		uint64_t rare;
 		unsigned n;
 
 		/* One test for everything rare at a block boundary. */
-		if (unlikely(cpu->bus->stop_requested | cpu->halted | (cpu->intr_shadow == 2))) {
+		rare = cpu->attn | (cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) | cpu->bus->stop_requested;
+		if (unlikely(rare)) {
 			if (cpu->bus->stop_requested) {
 				cpu->stop = STOP_EXIT;
 				return cpu->stop;
@@ -318,7 +326,7 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 		 * located immediately after a POP SS/MOV SS instruction, the
 		 * breakpoint may not be triggered.  In most situations, POP
 		 * SS/MOV SS will inhibit such interrupts"). */
-		if (unlikely(cpu->dbg_exec) && !(cpu->dbg_held & DEBUG_HELD_SHADOW)) {
+		if (unlikely(rare) && cpu->dbg_exec && !(cpu->dbg_held & DEBUG_HELD_SHADOW)) {
 			unsigned hits = debug_exec_hits(cpu);
 
 			if (hits) {
@@ -352,8 +360,7 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 		 * instructions end their block, so the shadowed one starts this
 		 * block: it runs alone with intr_shadow = 2, and the shadow is
 		 * dropped at the top of the loop once it has run. */
-		if (unlikely((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) | cpu->dbg_armed | cpu->dbg_held |
-		             (cpu->intr_shadow == 1) | cpu->trace_on)) {
+		if (unlikely(rare)) {
 			if (cpu->intr_shadow == 1) {
 				cpu->intr_shadow = 2;
 				n = 1;
