@@ -169,6 +169,9 @@ struct cpu {
 	struct icache *icache;
 	struct tlb_entry tlb[MMU_COUNT][TLB_KINDS][TLB_SIZE];
 	bool tlb_has_large;    /* an entry came from a 2M/4M/1G page */
+	uint32_t xlat_gen;     /* bumped whenever linear -> block mappings may
+	                          change: TLB flushes and decode-cache flushes
+	                          (guards the blocks' successor links) */
 	bool block_break;      /* code was invalidated: leave the current block */
 
 	/* --- configuration --- */

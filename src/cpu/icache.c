@@ -101,6 +101,7 @@ void icache_flush_all(struct icache *ic)
 	memset(ic->pages, 0, (ic->npages + 1) * sizeof(*ic->pages));
 	memset(ic->bus->code_chunks, 0, (ic->npages + 1) * sizeof(uint64_t));
 	icache_flush_jump_cache(ic);
+	ic->cpu->xlat_gen++;   /* every successor link now points into freed space */
 	ic->used = 0;
 	ic->st.flushes++;
 }

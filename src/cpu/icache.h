@@ -37,6 +37,13 @@ struct block {
 	bool valid;
 	bool cached;             /* false for a scratch block (code not in RAM) */
 	bool checks;             /* some instruction needs the central checks */
+	/* Successor links (run.c): the blocks that ran next, keyed by the
+	 * linear address and mode key they ran at, valid while the cpu's
+	 * xlat_gen is unchanged and the target block is valid. */
+	struct block *succ[2];
+	uint64_t succ_lin[2];
+	uint32_t succ_gen[2];
+	uint8_t succ_key[2];
 	struct insn insn[];
 };
 

@@ -288,6 +288,45 @@ static bool run_block(struct cpu *cpu, const struct block *b, unsigned n)
 	return b->checks ? run_block_checked(cpu, b, n) : run_block_plain(cpu, b, n);
 }
 
+/* The block at CS:RIP.  The block that ran before remembers the (up to)
+ * two blocks that followed it, so loops and the two arms of a branch skip
+ * the decode cache's lookup.  A link is used only while nothing that maps
+ * linear addresses to blocks has changed since it was made (xlat_gen: TLB
+ * and decode-cache flushes), the mode key matches and the block is still
+ * valid; it is made only if no flush happened during the lookup, since a
+ * flush frees the arena that `prev` lives in. */
+static int next_block(struct cpu *cpu, struct block *prev, struct block **out)
+{
+	uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip;
+	uint8_t key = (uint8_t)(cpu->code_size | (cpu->mmu_idx << 4));
+	uint32_t gen = cpu->xlat_gen;
+	int k;
+
+	if (cpu->mode != MODE_LONG)
+		lin = (uint32_t)lin;
+	if (prev) {
+		for (k = 0; k < 2; k++) {
+			struct block *s = prev->succ[k];
+
+			if (s && prev->succ_lin[k] == lin && prev->succ_key[k] == key &&
+			    prev->succ_gen[k] == gen && s->valid) {
+				*out = s;
+				return X_OK;
+			}
+		}
+	}
+	TRY(icache_lookup(cpu, out));
+	if (prev && prev->cached && (*out)->cached && cpu->xlat_gen == gen) {
+		/* Replace the link that is not the other arm's. */
+		k = prev->succ[0] && prev->succ_gen[0] == gen && prev->succ[0]->valid;
+		prev->succ[k] = *out;
+		prev->succ_lin[k] = lin;
+		prev->succ_key[k] = key;
+		prev->succ_gen[k] = gen;
+	}
+	return X_OK;
+}
+
 enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 {
 	uint64_t end = cpu->icount + budget;
@@ -295,6 +334,8 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 	if (end < cpu->icount)
 		end = ~0ull;
 	cpu->stop = STOP_BUDGET;
+	struct block *prev = NULL;  /* the block that ran last, for its links */
+
 	for (;;) {
 		struct block *b;
 		uint64_t rare;
@@ -336,12 +377,14 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 				continue;
 			}
 		}
-		if (icache_lookup(cpu, &b) != X_OK) {
+		if (next_block(cpu, prev, &b) != X_OK) {
+			prev = NULL;
 			cpu->dbg_held = 0;
 			if (cpu_deliver_fault(cpu) == X_STOP)
 				return cpu->stop;
 			continue;
 		}
+		prev = b;
 		n = b->n;
 		if (cpu->mode != MODE_LONG) {
 			n = within_cs_limit(cpu, b);

@@ -13,6 +13,7 @@ void tlb_flush_all(struct cpu *cpu)
 			for (unsigned i = 0; i < TLB_SIZE; i++)
 				cpu->tlb[m][k][i].tag = TLB_INVALID;
 	cpu->tlb_has_large = false;
+	cpu->xlat_gen++;
 	if (cpu->icache)
 		icache_flush_jump_cache(cpu->icache);
 }
@@ -33,6 +34,7 @@ void tlb_flush_page(struct cpu *cpu, uint64_t gla)
 		for (unsigned k = 0; k < TLB_KINDS; k++)
 			if (cpu->tlb[m][k][i].tag == tag)
 				cpu->tlb[m][k][i].tag = TLB_INVALID;
+	cpu->xlat_gen++;
 	if (cpu->icache)
 		icache_flush_jump_cache(cpu->icache);
 }
