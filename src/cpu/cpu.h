@@ -84,7 +84,7 @@ enum cpu_mode {
 };
 
 /* --- Software TLB (see tlb.h) --------------------------------------- */
-#define TLB_BITS 8
+#define TLB_BITS 12
 #define TLB_SIZE (1u << TLB_BITS)
 enum { TLB_READ, TLB_WRITE, TLB_EXEC, TLB_KINDS };
 /* mmu index: 0 supervisor, 1 user.  Each has its own arrays so that the

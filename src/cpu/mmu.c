@@ -9,6 +9,8 @@
  */
 #include "mmu.h"
 
+#include <string.h>
+
 #include "../mem/bus.h"
 #include "ops.h"
 
@@ -21,8 +23,26 @@ struct walk_step {
 
 static uint64_t pte_read(struct cpu *cpu, uint64_t gpa, unsigned width)
 {
+	struct bus *bus = cpu->bus;
+
 	cpu->cycles += C_WALK_STEP;
-	return bus_read(cpu->bus, gpa, width);
+	/* Paging structures almost always live in RAM: read them directly. */
+	if (likely(gpa < bus->ram_size && bus->ram_size - gpa >= width)) {
+		const uint8_t *p = bus->ram + gpa;
+
+		if (width == 8) {
+			uint64_t v;
+
+			memcpy(&v, p, 8);
+			return v;
+		} else {
+			uint32_t v;
+
+			memcpy(&v, p, 4);
+			return v;
+		}
+	}
+	return bus_read(bus, gpa, width);
 }
 
 static int pf(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned accf, uint32_t ec)
