@@ -310,6 +310,59 @@ static const struct {
 	{ X86_INS_MOV, { fast_load32, fast_load64 } },
 };
 
+/* --- Near JMP and MOVSXD in 64-bit code -------------------------------------
+ * JMP: in 64-bit mode the operand size of a near branch is 64 (Intel
+ * ignores 66h, as ops_branch.c does); the target must be canonical, else
+ * #GP(0) with RIP unchanged (SDM Vol. 2 "JMP"). */
+static inline int jump64(struct cpu *cpu, uint64_t target)
+{
+	if (unlikely(!cpu_is_canonical(target)))
+		return cpu_gp0(cpu);
+	cpu->rip = target;
+	return X_JUMP;
+}
+
+static int fast_jmp_rel64(struct cpu *cpu, const struct insn *in)
+{
+	return jump64(cpu, cpu->rip + in->len + in->imm);
+}
+
+static int fast_jmp_r64(struct cpu *cpu, const struct insn *in)
+{
+	return jump64(cpu, cpu->gpr[RD(in)]);
+}
+
+static int fast_jmp_m64(struct cpu *cpu, const struct insn *in)
+{
+	uint64_t t;
+
+	TRY(flat_read(cpu, in, 8, &t));
+	return jump64(cpu, t);
+}
+
+/* MOVSXD r64, r/m32 (REX.W; SDM Vol. 2 "MOVSX/MOVSXD"). */
+static int fast_movsxd_r(struct cpu *cpu, const struct insn *in)
+{
+	cpu->gpr[RD(in)] = (uint64_t)(int64_t)(int32_t)cpu->gpr[RS(in)];
+	return X_OK;
+}
+
+static int fast_movsxd_m(struct cpu *cpu, const struct insn *in)
+{
+	uint64_t v;
+
+	TRY(flat_read(cpu, in, 4, &v));
+	cpu->gpr[RD(in)] = (uint64_t)(int64_t)(int32_t)v;
+	return X_OK;
+}
+
+/* LEA r32 with 64-bit addressing: the address truncated to 32 bits. */
+static int fast_lea32(struct cpu *cpu, const struct insn *in)
+{
+	cpu->gpr[RD(in)] = (uint32_t)insn_ea(cpu, in);
+	return X_OK;
+}
+
 /* Memory forms, 64-bit code with 64-bit addressing only. */
 static void fast_specialize_mem(struct insn *in)
 {
@@ -319,8 +372,15 @@ static void fast_specialize_mem(struct insn *in)
 	if (in->nops != 2)
 		return;
 	if (in->id == X86_INS_LEA) {
-		if (lg == 3 && d->kind == OPK_REG && s->kind == OPK_MEM)
-			in->fn = fast_lea64;
+		if ((lg == 2 || lg == 3) && d->kind == OPK_REG && s->kind == OPK_MEM)
+			in->fn = lg == 3 ? fast_lea64 : fast_lea32;
+		return;
+	}
+	/* Capstone 4.0.2 reports MOVSXD's operand sizes wrongly (see
+	 * ops_data.c); the prefixes say whether it is the REX.W form. */
+	if (in->id == X86_INS_MOVSXD) {
+		if (in->dsize == 3 && d->kind == OPK_REG && s->kind == OPK_MEM)
+			in->fn = fast_movsxd_m;
 		return;
 	}
 	if (d->kind == OPK_REG && s->kind == OPK_MEM && (lg == 2 || lg == 3)) {
@@ -375,6 +435,21 @@ void fast_specialize(struct insn *in, unsigned code_size)
 
 	if (in->lock || in->rep)
 		return;
+	if (code_size == 8 && in->id == X86_INS_JMP && in->nops == 1 && !in->opc0f) {
+		if (d->kind == OPK_IMM)
+			in->fn = fast_jmp_rel64;
+		else if (d->kind == OPK_REG && d->lg == 3)
+			in->fn = fast_jmp_r64;
+		else if (d->kind == OPK_MEM && in->asize == 3 && in->mem.seg != SEG_FS &&
+		         in->mem.seg != SEG_GS)
+			in->fn = fast_jmp_m64;
+		return;
+	}
+	if (code_size == 8 && in->id == X86_INS_MOVSXD && in->dsize == 3 && !in->has_mem &&
+	    d->kind == OPK_REG && s->kind == OPK_REG) {
+		in->fn = fast_movsxd_r;
+		return;
+	}
 	if (in->has_mem) {
 		if (code_size == 8 && in->asize == 3 && in->mem.seg != SEG_FS &&
 		    in->mem.seg != SEG_GS)
