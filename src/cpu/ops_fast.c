@@ -151,6 +151,39 @@ SHIFT_FAST(fast_shl32, 2, uint32_t, int32_t, 32, 0)
 SHIFT_FAST(fast_shr32, 2, uint32_t, int32_t, 32, 1)
 SHIFT_FAST(fast_sar32, 2, uint32_t, int32_t, 32, 2)
 
+/* --- ROL ROR r, imm ---------------------------------------------------------
+ * Only CF and OF change (SDM Vol. 2 "RCL/RCR/ROL/ROR"), so the other flags
+ * are settled first; OF uses the count-1 rule for every count, as
+ * ops_shift.c does. */
+#define ROT_FAST(name, T, W, left)                                                    \
+	static int name(struct cpu *cpu, const struct insn *in)                       \
+	{                                                                             \
+		unsigned c = (unsigned)in->imm & (W - 1);                             \
+		T a = (T)cpu->gpr[RD(in)], r;                                         \
+		int cf, of;                                                           \
+		if (c == 0) {                                                         \
+			cpu->gpr[RD(in)] = (uint64_t)a;                               \
+			return X_OK;                                                  \
+		}                                                                     \
+		if (left) {                                                           \
+			r = (T)((a << c) | (a >> (W - c)));                           \
+			cf = (int)(r & 1);                                            \
+			of = (int)(r >> (W - 1)) ^ cf;                                \
+		} else {                                                              \
+			r = (T)((a >> c) | (a << (W - c)));                           \
+			cf = (int)(r >> (W - 1));                                     \
+			of = cf ^ (int)((r >> (W - 2)) & 1);                          \
+		}                                                                     \
+		flags_set_bits(cpu, RFLAGS_CF | RFLAGS_OF,                            \
+		               (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0));          \
+		cpu->gpr[RD(in)] = (uint64_t)r;                                       \
+		return X_OK;                                                          \
+	}
+ROT_FAST(fast_rol64, uint64_t, 64, 1)
+ROT_FAST(fast_ror64, uint64_t, 64, 0)
+ROT_FAST(fast_rol32, uint32_t, 32, 1)
+ROT_FAST(fast_ror32, uint32_t, 32, 0)
+
 /* --- IMUL r, r and IMUL r, r, imm -------------------------------------------
  * SDM Vol. 2 "IMUL": CF = OF = 1 when the signed product does not fit the
  * destination; SF/ZF/PF from the truncated product and AF = 0 (the choice
@@ -421,6 +454,8 @@ static const struct fast_row alu_rows[] = {
 	{ X86_INS_SAL, { NULL, NULL }, { fast_shl32, fast_shl64 } },
 	{ X86_INS_SHR, { NULL, NULL }, { fast_shr32, fast_shr64 } },
 	{ X86_INS_SAR, { NULL, NULL }, { fast_sar32, fast_sar64 } },
+	{ X86_INS_ROL, { NULL, NULL }, { fast_rol32, fast_rol64 } },
+	{ X86_INS_ROR, { NULL, NULL }, { fast_ror32, fast_ror64 } },
 };
 
 static bool is_gpr(const struct operand *o, unsigned lg)
