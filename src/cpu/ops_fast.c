@@ -84,19 +84,28 @@ static int fast_lea64(struct cpu *cpu, const struct insn *in)
 	return X_OK;
 }
 
-/* Jcc in 64-bit mode: the target only needs the canonical check. */
-static int fast_jcc64(struct cpu *cpu, const struct insn *in)
-{
-	uint64_t target;
-
-	if (!flags_cond(cpu, in->cc))
-		return X_OK;
-	target = cpu->rip + in->len + in->imm;
-	if (unlikely(!cpu_is_canonical(target)))
-		return cpu_gp0(cpu);
-	cpu->rip = target;
-	return X_JUMP;
-}
+/* Jcc in 64-bit mode: the target only needs the canonical check.  One
+ * variant per condition code, so flags_cond() is inlined with a constant
+ * and its dispatch on the condition folds away. */
+#define JCC64(cc)                                                              \
+	static int fast_jcc64_##cc(struct cpu *cpu, const struct insn *in)     \
+	{                                                                      \
+		uint64_t target;                                               \
+		if (!flags_cond(cpu, cc))                                      \
+			return X_OK;                                           \
+		target = cpu->rip + in->len + in->imm;                         \
+		if (unlikely(!cpu_is_canonical(target)))                       \
+			return cpu_gp0(cpu);                                   \
+		cpu->rip = target;                                             \
+		return X_JUMP;                                                 \
+	}
+JCC64(0) JCC64(1) JCC64(2) JCC64(3) JCC64(4) JCC64(5) JCC64(6) JCC64(7)
+JCC64(8) JCC64(9) JCC64(10) JCC64(11) JCC64(12) JCC64(13) JCC64(14) JCC64(15)
+static op_fn *const fast_jcc64[16] = {
+	fast_jcc64_0, fast_jcc64_1, fast_jcc64_2, fast_jcc64_3, fast_jcc64_4, fast_jcc64_5,
+	fast_jcc64_6, fast_jcc64_7, fast_jcc64_8, fast_jcc64_9, fast_jcc64_10, fast_jcc64_11,
+	fast_jcc64_12, fast_jcc64_13, fast_jcc64_14, fast_jcc64_15,
+};
 
 /* Jcc in 32-bit code (operand size 32): EIP wraps, CS limit applies. */
 static int fast_jcc32(struct cpu *cpu, const struct insn *in)
@@ -521,7 +530,7 @@ void fast_specialize(struct insn *in, unsigned code_size)
 	if ((in->opc0f ? (in->opc & 0xf0) == 0x80 : (in->opc & 0xf0) == 0x70) &&
 	    in->nops == 1 && d->kind == OPK_IMM) {
 		if (code_size == 8)
-			in->fn = fast_jcc64;
+			in->fn = fast_jcc64[in->cc & 15];
 		else if (code_size == 4 && in->dsize == 2)
 			in->fn = fast_jcc32;
 	}
