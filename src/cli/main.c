@@ -248,7 +248,7 @@ static void print_stats(const vtx_t *vtx, double wall)
 
 	vtx_get_stats(vtx, &st);
 	fprintf(stderr,
-	        "softvtx: stats: %" PRIu64 " instructions, %" PRIu64 " cycles, %.3f s wall, "
+	        "softvtx: stats: %" PRIu64 " instructions, %" PRIu64 " cycles, %.6f s wall, "
 	        "%.2f MIPS\n",
 	        st.instructions, st.cycles, wall,
 	        wall > 0 ? (double)st.instructions / wall / 1e6 : 0.0);
