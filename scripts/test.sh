@@ -6,7 +6,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
-"$top/scripts/deps.sh" qemu-system-x86
+"$top/scripts/deps.sh" qemu-system-x86 python3
 
 echo "== build (RelWithDebInfo)"
 cmake -S "$top" -B "$top/build" >/dev/null
