@@ -31,6 +31,7 @@ enum xstatus {
 	X_STOP,      /* retire, then leave cpu_run (RIP already advanced) */
 	X_VMEXIT,    /* the instruction caused a VM exit (VMX layer) */
 	X_RESTART,   /* nothing retired: the block went stale, fetch again at RIP */
+	X_BLOCKEND,  /* (threaded dispatch only) every record of the block retired */
 };
 
 /* A call that can fail returns enum xstatus; TRY propagates a failure to
@@ -169,6 +170,8 @@ struct cpu {
 	struct icache *icache;
 	struct tlb_entry tlb[MMU_COUNT][TLB_KINDS][TLB_SIZE];
 	bool tlb_has_large;    /* an entry came from a 2M/4M/1G page */
+	uint64_t t_base;       /* threaded dispatch: RIP of the running block */
+	const struct insn *t_stop; /* threaded dispatch: the record it stopped at */
 	uint32_t xlat_gen;     /* bumped whenever linear -> block mappings may
 	                          change: TLB flushes and decode-cache flushes
 	                          (guards the blocks' successor links) */

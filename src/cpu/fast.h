@@ -8,4 +8,7 @@
  * allow one; otherwise leave the op table's handler in place. */
 void fast_specialize(struct insn *in, unsigned code_size);
 
+/* The threaded entry (thread.h) for a record whose handler is fn. */
+op_fn *fast_threaded(op_fn *fn);
+
 #endif

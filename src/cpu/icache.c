@@ -9,9 +9,11 @@
 #include "../mem/bus.h"
 #include "cpu.h"
 #include "decode.h"
+#include "fast.h"
 #include "access.h"
 #include "mmu.h"
 #include "ops.h"
+#include "thread.h"
 
 #define HASH_BITS 15
 #define HASH_SIZE (1u << HASH_BITS)
@@ -57,7 +59,7 @@ struct icache *icache_new(struct cpu *cpu, struct bus *bus)
 	ic->arena = malloc(ARENA_SIZE);
 	ic->npages = bus->ram_size / PAGE_SIZE;
 	ic->pages = calloc(ic->npages + 1, sizeof(*ic->pages));
-	ic->scratch = malloc(sizeof(struct block) + ICACHE_MAX_INSNS * sizeof(struct insn));
+	ic->scratch = malloc(sizeof(struct block) + (ICACHE_MAX_INSNS + 1) * sizeof(struct insn));
 	if (!ic->dec || !ic->arena || !ic->pages || !ic->scratch) {
 		icache_free(ic);
 		return NULL;
@@ -181,8 +183,10 @@ void icache_invalidate(struct icache *ic, uint64_t gpa, uint64_t len)
 			if (b->valid) {
 				b->valid = false;
 				hash_remove(ic, b);
-				for (unsigned k = 0; k < b->n; k++)
+				for (unsigned k = 0; k < b->n; k++) {
 					b->insn[k].fn = op_stale;
+					b->insn[k].tfn = thr_stale;
+				}
 				ic->st.invalidated++;
 				any = true;
 			}
@@ -228,7 +232,8 @@ static int fetch_page(struct cpu *cpu, uint64_t lin, uint8_t *buf, unsigned want
 
 static struct block *arena_alloc(struct icache *ic, unsigned ninsns)
 {
-	size_t sz = sizeof(struct block) + ninsns * sizeof(struct insn);
+	/* One more record: the threaded-dispatch sentinel. */
+	size_t sz = sizeof(struct block) + (ninsns + 1) * sizeof(struct insn);
 	struct block *b;
 
 	sz = (sz + 15) & ~(size_t)15;
@@ -311,6 +316,12 @@ static int build_block(struct icache *ic, uint64_t lin, uint64_t gpa, unsigned k
 	b->valid = true;
 	b->cached = in_ram;
 	memcpy(b->insn, tmp, n * sizeof(struct insn));
+	for (unsigned k = 0; k < n; k++)
+		b->insn[k].tfn = fast_threaded(b->insn[k].fn);
+	memset(&b->insn[n], 0, sizeof(struct insn));
+	b->insn[n].fn = op_stale;
+	b->insn[n].tfn = thr_end;
+	b->insn[n].off = (uint16_t)off;
 	for (unsigned k = 0; k < n; k++)
 		b->checks |= (tmp[k].flags & F_CHECKS) != 0;
 	if (in_ram) {

@@ -46,6 +46,8 @@ struct memref {
 /* insn.flags: the op table's F_* bits (ops.h) plus decode facts. */
 struct insn {
 	op_fn *fn;          /* handler */
+	op_fn *tfn;         /* threaded entry (thread.c): runs this record, then
+	                       tail-calls the next record's tfn */
 	uint16_t id;        /* Capstone instruction id, for reports and traces */
 	uint16_t flags;     /* F_* */
 	uint8_t len;        /* 1..15 */

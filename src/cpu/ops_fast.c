@@ -16,6 +16,7 @@
 #include "flags.h"
 #include "operand.h"
 #include "ops.h"
+#include "thread.h"
 
 #define RD(in) ((in)->op[0].reg)
 #define RS(in) ((in)->op[1].reg)
@@ -534,4 +535,132 @@ void fast_specialize(struct insn *in, unsigned code_size)
 		else if (code_size == 4 && in->dsize == 2)
 			in->fn = fast_jcc32;
 	}
+}
+
+/* --- Threaded twins (thread.h) ------------------------------------------- */
+#define FAST_LIST(X) \
+	X(fast_adc_ri32, 0) \
+	X(fast_adc_ri64, 0) \
+	X(fast_adc_rr32, 0) \
+	X(fast_adc_rr64, 0) \
+	X(fast_add_ri32, 0) \
+	X(fast_add_ri64, 0) \
+	X(fast_add_rm32, 1) \
+	X(fast_add_rm64, 1) \
+	X(fast_add_rr32, 0) \
+	X(fast_add_rr64, 0) \
+	X(fast_and_ri32, 0) \
+	X(fast_and_ri64, 0) \
+	X(fast_and_rm32, 1) \
+	X(fast_and_rm64, 1) \
+	X(fast_and_rr32, 0) \
+	X(fast_and_rr64, 0) \
+	X(fast_cmp_ri32, 0) \
+	X(fast_cmp_ri64, 0) \
+	X(fast_cmp_rm32, 1) \
+	X(fast_cmp_rm64, 1) \
+	X(fast_cmp_rr32, 0) \
+	X(fast_cmp_rr64, 0) \
+	X(fast_dec32, 0) \
+	X(fast_dec64, 0) \
+	X(fast_imul32, 0) \
+	X(fast_imul64, 0) \
+	X(fast_inc32, 0) \
+	X(fast_inc64, 0) \
+	X(fast_jcc32, 1) \
+	X(fast_jcc64_0, 1) \
+	X(fast_jcc64_1, 1) \
+	X(fast_jcc64_10, 1) \
+	X(fast_jcc64_11, 1) \
+	X(fast_jcc64_12, 1) \
+	X(fast_jcc64_13, 1) \
+	X(fast_jcc64_14, 1) \
+	X(fast_jcc64_15, 1) \
+	X(fast_jcc64_2, 1) \
+	X(fast_jcc64_3, 1) \
+	X(fast_jcc64_4, 1) \
+	X(fast_jcc64_5, 1) \
+	X(fast_jcc64_6, 1) \
+	X(fast_jcc64_7, 1) \
+	X(fast_jcc64_8, 1) \
+	X(fast_jcc64_9, 1) \
+	X(fast_jmp_m64, 1) \
+	X(fast_jmp_r64, 1) \
+	X(fast_jmp_rel64, 1) \
+	X(fast_lea32, 1) \
+	X(fast_lea64, 1) \
+	X(fast_load32, 1) \
+	X(fast_load64, 1) \
+	X(fast_mov_ri32, 0) \
+	X(fast_mov_ri64, 0) \
+	X(fast_mov_rr32, 0) \
+	X(fast_mov_rr64, 0) \
+	X(fast_movsxd_m, 1) \
+	X(fast_movsxd_r, 0) \
+	X(fast_movzx_m16, 1) \
+	X(fast_movzx_m8, 1) \
+	X(fast_movzx_r8, 0) \
+	X(fast_or_ri32, 0) \
+	X(fast_or_ri64, 0) \
+	X(fast_or_rm32, 1) \
+	X(fast_or_rm64, 1) \
+	X(fast_or_rr32, 0) \
+	X(fast_or_rr64, 0) \
+	X(fast_rol32, 0) \
+	X(fast_rol64, 0) \
+	X(fast_ror32, 0) \
+	X(fast_ror64, 0) \
+	X(fast_sar32, 0) \
+	X(fast_sar64, 0) \
+	X(fast_sbb_ri32, 0) \
+	X(fast_sbb_ri64, 0) \
+	X(fast_sbb_rr32, 0) \
+	X(fast_sbb_rr64, 0) \
+	X(fast_shl32, 0) \
+	X(fast_shl64, 0) \
+	X(fast_shr32, 0) \
+	X(fast_shr64, 0) \
+	X(fast_store_i0, 1) \
+	X(fast_store_i1, 1) \
+	X(fast_store_i2, 1) \
+	X(fast_store_i3, 1) \
+	X(fast_store_r0, 1) \
+	X(fast_store_r1, 1) \
+	X(fast_store_r2, 1) \
+	X(fast_store_r3, 1) \
+	X(fast_sub_ri32, 0) \
+	X(fast_sub_ri64, 0) \
+	X(fast_sub_rm32, 1) \
+	X(fast_sub_rm64, 1) \
+	X(fast_sub_rr32, 0) \
+	X(fast_sub_rr64, 0) \
+	X(fast_test_ri32, 0) \
+	X(fast_test_ri64, 0) \
+	X(fast_test_rr32, 0) \
+	X(fast_test_rr64, 0) \
+	X(fast_xor_ri32, 0) \
+	X(fast_xor_ri64, 0) \
+	X(fast_xor_rm32, 1) \
+	X(fast_xor_rm64, 1) \
+	X(fast_xor_rr32, 0) \
+	X(fast_xor_rr64, 0)
+
+FAST_LIST(THREADED)
+
+static const struct {
+	op_fn *fn, *tfn;
+} twins[] = {
+#define TWIN(name, rip) { name, t_##name },
+	FAST_LIST(TWIN)
+#undef TWIN
+};
+
+/* The threaded entry for a record's handler: the fast variant's twin, or
+ * the generic trampoline. */
+op_fn *fast_threaded(op_fn *fn)
+{
+	for (unsigned i = 0; i < sizeof(twins) / sizeof(twins[0]); i++)
+		if (twins[i].fn == fn)
+			return twins[i].tfn;
+	return thr_generic;
 }

@@ -21,6 +21,7 @@
 #include "flags.h"
 #include "icache.h"
 #include "ops.h"
+#include "thread.h"
 
 /* The checks every opcode shares, in the SDM's priority order: #UD
  * conditions first (LOCK misuse, invalid in this mode), then #GP(0) for
@@ -281,8 +282,41 @@ static bool run_block_plain64(struct cpu *cpu, const struct block *b, unsigned n
 	return run_block_impl(cpu, b, n, false, true);
 }
 
+/* A whole 64-bit block with no central checks, by threaded dispatch
+ * (thread.h): the records run each other, and this only settles the
+ * outcome. */
+static bool run_block_threaded(struct cpu *cpu, const struct block *b)
+{
+	const uint64_t base = cpu->rip;
+	const struct insn *in;
+	unsigned i;
+	int st;
+
+	cpu->t_base = base;
+	st = b->insn[0].tfn(cpu, b->insn);
+	in = cpu->t_stop;
+	i = (unsigned)(in - b->insn);
+	if (likely(st == X_BLOCKEND)) {
+		cpu->rip = base + b->bytes;
+		cpu->cycles += b->insn[b->n - 1].cum;
+		cpu->icount += b->n;
+		return false;
+	}
+	if (likely(st == X_JUMP)) {
+		cpu->cycles += in->cum;
+		cpu->icount += i + 1;
+		return false;
+	}
+	/* Instructions 0..i-1 retired; instruction i ended with status st. */
+	cpu->cycles += block_cost(b, i);
+	cpu->icount += i;
+	return finish(cpu, in, st);
+}
+
 static bool run_block(struct cpu *cpu, const struct block *b, unsigned n)
 {
+	if (cpu->mode == MODE_LONG && !b->checks && n == b->n)
+		return run_block_threaded(cpu, b);
 	if (cpu->mode == MODE_LONG)
 		return b->checks ? run_block_checked64(cpu, b, n) : run_block_plain64(cpu, b, n);
 	return b->checks ? run_block_checked(cpu, b, n) : run_block_plain(cpu, b, n);
