@@ -35,7 +35,7 @@ int access_lin_read_slow(struct cpu *cpu, uint64_t gla, unsigned size, unsigned 
                          uint64_t *val)
 {
 	unsigned first = 4096 - (unsigned)(gla & 0xfff);
-	uint64_t lo = 0, hi = 0;
+	uint64_t lo = 0;
 
 	if (misaligned(cpu, gla, size, accf))
 		return cpu_fault(cpu, EXC_AC, 0);
@@ -50,10 +50,8 @@ int access_lin_read_slow(struct cpu *cpu, uint64_t gla, unsigned size, unsigned 
 		uint64_t b;
 
 		TRY(read_in_page(cpu, lin_next(cpu, gla + i), 1, accf, &b));
-		if (i < 8)
-			lo |= b << (8 * i);
+		lo |= b << (8 * i);
 	}
-	(void)hi;
 	*val = lo;
 done:
 	/* Data breakpoints match the completed access (debug.c); their pages

@@ -109,7 +109,7 @@ static inline WARN_UNUSED int access_linear(struct cpu *cpu, unsigned sreg, uint
 		return X_OK;
 	} else {
 		const struct seg *s = &cpu->seg[sreg];
-		uint32_t bad = SEG_TYPE_EC | SEG_TYPE_CODE | SEG_UNUSABLE | (write ? 0 : 0);
+		const uint32_t bad = SEG_TYPE_EC | SEG_TYPE_CODE | SEG_UNUSABLE;
 
 		/* Fast case: usable expand-up data segment within its limit. */
 		if (likely(!(s->attr & bad) && (!write || (s->attr & SEG_TYPE_WR)) &&

@@ -171,7 +171,7 @@ static inline void flags_set_incdec(struct cpu *cpu, int dec, unsigned lg, uint6
 static inline void flags_set_adc(struct cpu *cpu, unsigned lg, uint64_t a, uint64_t b,
                                  uint64_t cin, uint64_t r, int sub)
 {
-	uint64_t sign = size_sign(lg), m = size_mask(lg);
+	uint64_t sign = size_sign(lg);
 	uint32_t f = flags_parity(r);
 	int cf;
 
@@ -186,7 +186,6 @@ static inline void flags_set_adc(struct cpu *cpu, unsigned lg, uint64_t a, uint6
 		cf = cin ? (a <= b) : (a < b);
 		f |= (((a ^ b) & (a ^ r)) & sign) ? RFLAGS_OF : 0;
 	}
-	(void)m;
 	f |= cf ? RFLAGS_CF : 0;
 	f |= ((a ^ b ^ r) & 0x10) ? RFLAGS_AF : 0;
 	cpu->rflags = (cpu->rflags & ~(uint64_t)RFLAGS_ARITH) | f;
