@@ -282,41 +282,79 @@ static bool run_block_plain64(struct cpu *cpu, const struct block *b, unsigned n
 	return run_block_impl(cpu, b, n, false, true);
 }
 
-/* A whole 64-bit block with no central checks, by threaded dispatch
- * (thread.h): the records run each other, and this only settles the
- * outcome. */
-static bool run_block_threaded(struct cpu *cpu, const struct block *b)
+/* The block linked from `prev` for the current CS:RIP, or NULL.  A link
+ * is used only while nothing that maps linear addresses to blocks has
+ * changed since it was made (xlat_gen: TLB and decode-cache flushes), the
+ * mode key matches and the block is still valid. */
+static inline struct block *linked_successor(const struct cpu *cpu, const struct block *prev)
 {
-	const uint64_t base = cpu->rip;
-	const struct insn *in;
-	unsigned i;
-	int st;
+	uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip;
+	uint8_t key = (uint8_t)(cpu->code_size | (cpu->mmu_idx << 4));
 
-	cpu->t_base = base;
-	st = b->insn[0].tfn(cpu, b->insn);
-	in = cpu->t_stop;
-	i = (unsigned)(in - b->insn);
-	if (likely(st == X_BLOCKEND)) {
-		cpu->rip = base + b->bytes;
-		cpu->cycles += b->insn[b->n - 1].cum;
-		cpu->icount += b->n;
-		return false;
+	if (cpu->mode != MODE_LONG)
+		lin = (uint32_t)lin;
+	for (int k = 0; k < 2; k++) {
+		struct block *s = prev->succ[k];
+
+		if (s && prev->succ_lin[k] == lin && prev->succ_key[k] == key &&
+		    prev->succ_gen[k] == cpu->xlat_gen && s->valid)
+			return s;
 	}
-	if (likely(st == X_JUMP)) {
-		cpu->cycles += in->cum;
-		cpu->icount += i + 1;
-		return false;
-	}
-	/* Instructions 0..i-1 retired; instruction i ended with status st. */
-	cpu->cycles += block_cost(b, i);
-	cpu->icount += i;
-	return finish(cpu, in, st);
+	return NULL;
 }
 
-static bool run_block(struct cpu *cpu, const struct block *b, unsigned n)
+/* Whole 64-bit blocks with no central checks, by threaded dispatch
+ * (thread.h): the records run each other, and this only settles the
+ * outcome.  When a block ends normally or by a taken branch, nothing rare
+ * is pending, and the block it leads to is linked, has no central checks
+ * and fits the budget, that block runs next without going back to
+ * cpu_run.  *prev is kept as the last block that ran, for its links. */
+static bool run_block_threaded(struct cpu *cpu, struct block *b, uint64_t end,
+                               struct block **prev)
+{
+	for (;;) {
+		const uint64_t base = cpu->rip;
+		const struct insn *in;
+		struct block *next;
+		unsigned i;
+		int st;
+
+		cpu->t_base = base;
+		st = b->insn[0].tfn(cpu, b->insn);
+		in = cpu->t_stop;
+		i = (unsigned)(in - b->insn);
+		if (likely(st == X_BLOCKEND)) {
+			cpu->rip = base + b->bytes;
+			cpu->cycles += b->insn[b->n - 1].cum;
+			cpu->icount += b->n;
+		} else if (likely(st == X_JUMP)) {
+			cpu->cycles += in->cum;
+			cpu->icount += i + 1;
+		} else {
+			/* Instructions 0..i-1 retired; instruction i ended with st. */
+			cpu->cycles += block_cost(b, i);
+			cpu->icount += i;
+			return finish(cpu, in, st);
+		}
+		*prev = b;
+		/* Anything rare, or a mode change (other modes check the CS
+		 * limit per block): back to cpu_run. */
+		if (unlikely(cpu->attn | (cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) |
+		             cpu->bus->stop_requested) || cpu->mode != MODE_LONG)
+			return false;
+		next = linked_successor(cpu, b);
+		if (!next || next->checks || end - cpu->icount < next->n)
+			return false;
+		cpu->block_break = false;
+		b = next;
+	}
+}
+
+static bool run_block(struct cpu *cpu, struct block *b, unsigned n, uint64_t end,
+                      struct block **prev)
 {
 	if (cpu->mode == MODE_LONG && !b->checks && n == b->n)
-		return run_block_threaded(cpu, b);
+		return run_block_threaded(cpu, b, end, prev);
 	if (cpu->mode == MODE_LONG)
 		return b->checks ? run_block_checked64(cpu, b, n) : run_block_plain64(cpu, b, n);
 	return b->checks ? run_block_checked(cpu, b, n) : run_block_plain(cpu, b, n);
@@ -338,17 +376,8 @@ static int next_block(struct cpu *cpu, struct block *prev, struct block **out)
 
 	if (cpu->mode != MODE_LONG)
 		lin = (uint32_t)lin;
-	if (prev) {
-		for (k = 0; k < 2; k++) {
-			struct block *s = prev->succ[k];
-
-			if (s && prev->succ_lin[k] == lin && prev->succ_key[k] == key &&
-			    prev->succ_gen[k] == gen && s->valid) {
-				*out = s;
-				return X_OK;
-			}
-		}
-	}
+	if (prev && (*out = linked_successor(cpu, prev)) != NULL)
+		return X_OK;
 	TRY(icache_lookup(cpu, out));
 	if (prev && prev->cached && (*out)->cached && cpu->xlat_gen == gen) {
 		/* Replace the link that is not the other arm's. */
@@ -455,7 +484,7 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 			}
 		}
 		cpu->block_break = false;
-		if (run_block(cpu, b, n))
+		if (run_block(cpu, b, n, end, &prev))
 			return cpu->stop;
 	}
 }
