@@ -8,6 +8,7 @@
 #include "flags.h"
 #include "icache.h"
 #include "mmu.h"
+#include "../vmx/vmx.h"
 
 struct cpu *cpu_new(struct bus *bus)
 {
@@ -18,7 +19,10 @@ struct cpu *cpu_new(struct bus *bus)
 	cpu->bus = bus;
 	cpu->maxphyaddr_mask = (1ull << CPU_MAXPHYADDR) - 1;
 	cpu->icache = icache_new(cpu, bus);
-	if (!cpu->icache) {
+	cpu->vmx = vmx_new(cpu);
+	if (!cpu->icache || !cpu->vmx) {
+		icache_free(cpu->icache);
+		vmx_free(cpu->vmx);
 		free(cpu);
 		return NULL;
 	}
@@ -31,6 +35,7 @@ void cpu_free(struct cpu *cpu)
 	if (!cpu)
 		return;
 	icache_free(cpu->icache);
+	vmx_free(cpu->vmx);
 	free(cpu);
 }
 
@@ -53,6 +58,10 @@ void cpu_reset(struct cpu *cpu)
 	cpu->bus = bus;
 	cpu->icache = ic;
 	cpu->maxphyaddr_mask = mask;
+	cpu->vmx_nonroot = false;
+	cpu->tlb_asid = 0;
+	if (cpu->vmx)
+		vmx_reset(cpu->vmx);
 	flags_write(cpu, RFLAGS_FIXED1);
 	cpu->rip = 0xfff0;
 	cpu->cr0 = CR0_ET | CR0_CD | CR0_NW;

@@ -20,6 +20,7 @@ struct bus;
 struct cpu;
 struct icache;
 struct insn;
+struct vmx;
 
 /* What a handler or memory access returns.  Anything but X_OK stops the
  * current instruction without committing further state. */
@@ -153,6 +154,9 @@ struct cpu {
 			                        (debug.h) */
 			bool trace_on;       /* the traced loop (vtx.c sets it per
 			                        cpu_run call) */
+			bool vmx_events;     /* VMX non-root: something to decide
+			                        at block boundaries (preemption
+			                        timer, interrupt/NMI window) */
 		};
 		uint64_t attn;
 	};
@@ -176,6 +180,14 @@ struct cpu {
 	                          change: TLB flushes and decode-cache flushes
 	                          (guards the blocks' successor links) */
 	bool block_break;      /* code was invalidated: leave the current block */
+
+	/* --- VMX (src/vmx/vmx.h) --- */
+	struct vmx *vmx;
+	bool vmx_nonroot;      /* VMX non-root operation: F_VMX_EXIT rows ask
+	                          the intercept module first */
+	uint64_t tlb_asid;     /* OR-ed into every TLB tag: the address-
+	                          translation context (src/vmx/ept.c), bits
+	                          11:1, 0 for the host */
 
 	/* --- configuration --- */
 	uint64_t maxphyaddr_mask; /* bits allowed in a physical address */

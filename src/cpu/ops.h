@@ -31,7 +31,7 @@
                                  so the per-block charge is exact when it runs */
 #define F_CHK_LOCK (1u << 15) /* decode: a LOCK prefix is present */
 /* Any of these makes the run loop call the central checks. */
-#define F_CHECKS   (F_CPL0 | F_NO64 | F_PMODE | F_NO_VM86 | F_CHK_LOCK)
+#define F_CHECKS   (F_CPL0 | F_NO64 | F_PMODE | F_NO_VM86 | F_CHK_LOCK | F_VMX_EXIT)
 
 /* Cost classes, in cycles charged at retirement.  The table is documented
  * in docs/internals.md ("Cycle accounting"); numbers are rough Skylake

@@ -22,6 +22,7 @@
 #include "icache.h"
 #include "ops.h"
 #include "thread.h"
+#include "../vmx/vmx.h"
 
 /* The checks every opcode shares, in the SDM's priority order: #UD
  * conditions first (LOCK misuse, invalid in this mode), then #GP(0) for
@@ -43,6 +44,10 @@ static int central_checks(struct cpu *cpu, const struct insn *in)
 		return cpu_gp0(cpu);
 	if ((f & F_CPL0) && cpu->cpl != 0)
 		return cpu_gp0(cpu);
+	/* SDM Vol. 3C §25.1.1: #UD and privilege faults take priority over
+	 * VM exits; the intercept module decides the rest. */
+	if ((f & F_VMX_EXIT) && cpu->vmx_nonroot)
+		return vmx_intercept(cpu, in);
 	return X_OK;
 }
 
@@ -414,6 +419,16 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 			/* The shadowed instruction has run (see below). */
 			if (cpu->intr_shadow == 2)
 				cpu->intr_shadow = 0;
+			if (cpu->vmx_events) {
+				int vs = vmx_boundary(cpu);
+
+				if (vs != X_OK && vs != X_VMEXIT)
+					return cpu->stop;
+				if (vs == X_VMEXIT) {
+					prev = NULL;
+					continue;
+				}
+			}
 			if (cpu->halted) {
 				/* No interrupt source can wake a halted CPU yet. */
 				cpu->stop = STOP_HALT;
