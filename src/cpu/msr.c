@@ -3,6 +3,8 @@
  * stored. */
 #include "msr.h"
 
+#include "../vmx/profile.h"
+#include "../vmx/vmx.h"
 #include "cpuid.h"
 #include "cr.h"
 
@@ -48,6 +50,13 @@ int msr_read(struct cpu *cpu, uint32_t idx, uint64_t *val)
 		*val = cpu->tsc_aux;
 		break;
 	default:
+		/* The VMX capability MSRs come from the CPU profile; absent
+		 * ones are #GP(0) (vmx-capabilities.md §1). */
+		if (idx >= VMX_MSR_FIRST && idx < VMX_MSR_FIRST + VMX_MSR_COUNT) {
+			if (!vmx_rdmsr_cap(cpu, idx, val))
+				return cpu_gp0(cpu);
+			break;
+		}
 		/* Vol. 2 RDMSR: a reserved or unimplemented MSR is #GP(0). */
 		return cpu_gp0(cpu);
 	}
@@ -100,8 +109,12 @@ static int write_feature_control(struct cpu *cpu, uint64_t val)
 {
 	uint64_t ok = FEATURE_CONTROL_LOCK;
 
+	/* vmx-capabilities.md §3: bit 2 exists with VMX, bit 1 only with
+	 * both VMX and SMX (none is reported: the writable mask is 0x5). */
 	if (cpuid_has(cpu, FEAT_VMX))
-		ok |= FEATURE_CONTROL_VMX_IN_SMX | FEATURE_CONTROL_VMX_OUTSIDE;
+		ok |= FEATURE_CONTROL_VMX_OUTSIDE;
+	if (cpuid_has(cpu, FEAT_VMX) && cpuid_has(cpu, FEAT_SMX))
+		ok |= FEATURE_CONTROL_VMX_IN_SMX;
 	/* Vol. 4 Table 2-2: once the lock bit is set, WRMSR is #GP(0) until
 	 * reset; reserved bits are #GP(0). */
 	if ((cpu->feature_control & FEATURE_CONTROL_LOCK) || (val & ~ok))
@@ -167,7 +180,9 @@ int msr_write(struct cpu *cpu, uint32_t idx, uint64_t val)
 		cpu->tsc_aux = val;
 		return X_OK;
 	default:
-		/* MTRRcap is read-only; everything else is not modelled. */
+		/* MTRRcap and the VMX capability MSRs 0x480-0x493 are
+		 * read-only (vmx-capabilities.md §1); everything else is not
+		 * modelled. */
 		return cpu_gp0(cpu);
 	}
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cpu.h"
+#include "../vmx/vmx.h"
 
 /* Read MSR `idx`; #GP(0) in cpu->fault for an unknown index. */
 int msr_read(struct cpu *cpu, uint32_t idx, uint64_t *val) WARN_UNUSED;
@@ -18,7 +19,13 @@ int msr_write(struct cpu *cpu, uint32_t idx, uint64_t val) WARN_UNUSED;
  * to IA32_TSC establish. */
 static inline uint64_t cpu_tsc(const struct cpu *cpu)
 {
-	return cpu->cycles + cpu->tsc_offset;
+	uint64_t t = cpu->cycles + cpu->tsc_offset;
+
+	/* In VMX non-root operation RDTSC, RDTSCP and RDMSR of IA32_TSC
+	 * read it offset and scaled by the VMCS (Vol. 3C §25.3). */
+	if (unlikely(cpu->vmx_nonroot))
+		t = vmx_guest_tsc(cpu, t);
+	return t;
 }
 
 /* IA32_FEATURE_CONTROL (Vol. 4 Table 2-2)

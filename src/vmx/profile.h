@@ -37,7 +37,7 @@
 
 struct vmx_profile {
 	char name[32];
-	uint64_t msr[VMX_MSR_COUNT];   /* indexed by MSR - 0x480 */
+	uint64_t msr[VMX_MSR_COUNT];   /* indexed by MSR - 0x480; 0 when absent */
 	bool msr_present[VMX_MSR_COUNT]; /* false: RDMSR raises #GP(0) */
 	/* Model-specific choices the spec leaves to a profile switch
 	 * (shared/spec/README.md "Legitimately model-specific"). */
@@ -55,9 +55,28 @@ extern const size_t vmx_profile_count;
 /* A built-in profile by name, or NULL. */
 const struct vmx_profile *vmx_profile_find(const char *name);
 
-/* Read a profile file (format in docs/cpu-profiles.md) into *out.  On
- * failure returns false with a one-line reason in err. */
+/* Read a profile file (format in docs/cpu-profiles.md) into *out and
+ * validate it with vmx_profile_check().  On failure returns false with a
+ * one-line reason in err ("FILE:LINE: ..." for syntax, "FILE: INV-n: ..."
+ * for a broken invariant); *out is then unspecified. */
 bool vmx_profile_load(const char *path, struct vmx_profile *out, char *err, size_t errlen);
+
+/* Check a profile: the §1 availability rules (an MSR is present exactly
+ * when its gating capability is), the self-consistency invariants INV-1..15
+ * of shared/spec/vmx-capabilities.md §12, and that softvtx implements
+ * everything it advertises ("SUPPORT").  On failure returns false with a
+ * one-line reason in err that starts with the rule's ID ("INV-3: ...",
+ * "§1: ...", "SUPPORT: ..."). */
+bool vmx_profile_check(const struct vmx_profile *p, char *err, size_t errlen);
+
+/* §1 "Available when": the MSR is present in the profile and its gating
+ * capability (secondary controls, EPT/VPID, BASIC[55], VM functions,
+ * tertiary or secondary exit controls) is reported.  False for indices
+ * outside 0x480..0x493. */
+bool vmx_profile_available(const struct vmx_profile *p, unsigned msr);
+
+/* "IA32_VMX_BASIC" for 0x480 ..., NULL outside 0x480..0x493. */
+const char *vmx_msr_name(unsigned msr);
 
 /* Capability words (shared/spec/vmx-capabilities.md §2). */
 static inline uint64_t vmx_cap(const struct vmx_profile *p, unsigned msr)
