@@ -71,6 +71,23 @@ const char *vmcs_description(enum vmcs_index i); /* "Guest RIP" */
  * field (the "exists when" column)? */
 bool vmcs_field_exists(const struct vmx_profile *p, enum vmcs_index i);
 
+/* The highest index (encoding bits 9:1) of any field the profile
+ * implements: IA32_VMX_VMCS_ENUM bits 9:1 (vmcs-fields.md §2.4). */
+unsigned vmcs_highest_index(const struct vmx_profile *p);
+
+/* VMREAD/VMWRITE acceptance (shared/spec/vmcs-fields.md §2): the row of a
+ * supported encoding (the whole encoding register), or -1 for an
+ * unsupported one (VM-instruction error 12). */
+int vmcs_rw_index(const struct vmx_profile *p, uint64_t enc);
+/* VMWRITE to a read-only field (error 13)?  Honours IA32_VMX_MISC[29]. */
+bool vmcs_rw_readonly(const struct vmx_profile *p, uint64_t enc);
+/* Width rules of vmx-instructions.md §12.3: what VMREAD returns from the
+ * stored value, and what VMWRITE stores given the old value and the
+ * source (op64: 64-bit operand size). */
+uint64_t vmcs_read_value(uint64_t enc, uint64_t stored, bool op64);
+uint64_t vmcs_write_value(const struct vmx_profile *p, enum vmcs_index i, uint64_t enc,
+                          uint64_t old, uint64_t src, bool op64);
+
 /* Region layout (implementation-defined, SDM Vol. 3C §24.2): bytes 0-3
  * revision identifier and shadow-VMCS indicator (bit 31), bytes 4-7 the
  * VMX-abort indicator, then softvtx's own data: the launch state and one
@@ -85,5 +102,12 @@ bool vmcs_field_exists(const struct vmx_profile *p, enum vmcs_index i);
  * memory (physical address v->current_vmcs). */
 void vmcs_load_region(struct vmx *v, uint64_t pa);
 void vmcs_store_region(struct vmx *v, uint64_t pa);
+/* VMCLEAR of a region that is not current: launch state clear (fields of
+ * a never-initialised region become 0). */
+void vmcs_clear_region(struct vmx *v, uint64_t pa);
+/* One field of a VMCS that is not current, in its region (the shadow VMCS
+ * of VMCS shadowing). */
+uint64_t vmcs_region_get(struct vmx *v, uint64_t pa, enum vmcs_index i);
+void vmcs_region_set(struct vmx *v, uint64_t pa, enum vmcs_index i, uint64_t x);
 
 #endif
