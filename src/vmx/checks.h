@@ -25,14 +25,23 @@ bool vmentry_check_guest(const struct cpu *cpu, struct vmx_diag *d, uint64_t *qu
  * VM-exit lists.  `index1` is the 1-based position in the list. */
 bool vmentry_check_msr_entry(const struct cpu *cpu, uint32_t msr, uint32_t reserved,
                              uint64_t value, unsigned index1, struct vmx_diag *d);
+/* MSR-6: the list walker's WRMSR of an entry that passed
+ * vmentry_check_msr_entry() raised #GP (only msr_write() knows every
+ * MSR's rules, and it commits, so the walker performs it): fill *d. */
+void vmentry_msr_write_failed(uint32_t msr, uint64_t value, unsigned index1, struct vmx_diag *d);
 
 /* Every check ID with its rule, in order (for coverage reports and the
  * documentation). */
 struct vmentry_check_info {
-	const char *id;     /* "GUEST-12" */
-	const char *rule;   /* "CR0.PG=1 requires CR0.PE=1" */
+	const char *id;     /* "GUEST-3" */
+	const char *rule;   /* "guest CR0.PG=1 requires CR0.PE=1" */
+	const char *note;   /* NULL: checked by checks_*.c; "implemented...":
+	                       checked, with a remark; anything else: where
+	                       the check lives or why softvtx leaves it out */
 };
 extern const struct vmentry_check_info vmentry_check_table[];
 extern const size_t vmentry_check_count;
+/* The row of a check ID ("CTL-26"), or NULL. */
+const struct vmentry_check_info *vmentry_check_find(const char *id);
 
 #endif
