@@ -54,7 +54,7 @@ static inline WARN_UNUSED int access_lin_read(struct cpu *cpu, uint64_t gla, uns
 {
 	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_READ][tlb_index(gla)];
 
-	if (likely(e->tag == (gla & ~0xfffull) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
 		*val = access_load((const uint8_t *)(uintptr_t)(gla + e->addend), size);
 		return X_OK;
 	}
@@ -66,7 +66,7 @@ static inline WARN_UNUSED int access_lin_write(struct cpu *cpu, uint64_t gla, un
 {
 	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_WRITE][tlb_index(gla)];
 
-	if (likely(e->tag == (gla & ~0xfffull) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
 		access_store((uint8_t *)(uintptr_t)(gla + e->addend), size, val);
 		return X_OK;
 	}
@@ -80,7 +80,7 @@ static inline WARN_UNUSED int access_sys_read(struct cpu *cpu, uint64_t gla, uns
 {
 	const struct tlb_entry *e = &cpu->tlb[MMU_SUPER][TLB_READ][tlb_index(gla)];
 
-	if (likely(e->tag == (gla & ~0xfffull) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
 		*val = access_load((const uint8_t *)(uintptr_t)(gla + e->addend), size);
 		return X_OK;
 	}

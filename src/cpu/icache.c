@@ -24,8 +24,18 @@
 struct jc_entry {
 	uint64_t lin;        /* CS.base + RIP */
 	struct block *b;
-	uint8_t key;         /* code size | mmu index << 4 */
+	uint32_t key;        /* jc_key(): the mode, and the TLB context the
+	                        linear address was translated in */
 };
+
+/* Code size | mmu index << 4 | TLB context (cpu->tlb_asid, bits 11:1) << 8:
+ * a VM entry or exit switches contexts without flushing the jump cache,
+ * and an entry of another context cannot match. */
+static inline uint32_t jc_key(const struct cpu *cpu)
+{
+	return (uint32_t)cpu->code_size | ((uint32_t)cpu->mmu_idx << 4) |
+	       ((uint32_t)cpu->tlb_asid << 8);
+}
 
 struct icache {
 	struct cpu *cpu;
@@ -214,7 +224,7 @@ static int fetch_page(struct cpu *cpu, uint64_t lin, uint8_t *buf, unsigned want
 
 	/* A TLB hit must not walk again: walks charge cycles, and a decode
 	 * miss is not an architectural event. */
-	if (e->tag == (lin & ~0xfffull)) {
+	if (e->tag == tlb_tag(cpu, lin)) {
 		*gpa = e->gpa | (lin & 0xfff);
 		host = (uint8_t *)(uintptr_t)(lin + e->addend);
 	} else {
@@ -350,7 +360,7 @@ static int build_block(struct icache *ic, uint64_t lin, uint64_t gpa, unsigned k
 }
 
 /* The jump cache missed: exec TLB (or walk) -> gpa -> hash -> decode. */
-static __attribute__((noinline)) int lookup_slow(struct cpu *cpu, uint64_t lin, uint8_t jkey,
+static __attribute__((noinline)) int lookup_slow(struct cpu *cpu, uint64_t lin, uint32_t jkey,
                                                  struct jc_entry *j, struct block **out)
 {
 	struct icache *ic = cpu->icache;
@@ -360,7 +370,7 @@ static __attribute__((noinline)) int lookup_slow(struct cpu *cpu, uint64_t lin, 
 	struct block *b;
 
 	e = &cpu->tlb[cpu->mmu_idx][TLB_EXEC][tlb_index(lin)];
-	if (e->tag == (lin & ~0xfffull)) {
+	if (e->tag == tlb_tag(cpu, lin)) {
 		gpa = e->gpa | (lin & 0xfff);
 	} else {
 		uint8_t *host;
@@ -408,12 +418,13 @@ fetch_fault:
 }
 
 /* The fast path is a jump-cache probe keyed by the linear address of
- * CS:RIP; only lookups are counted here (jump-cache hits are derived). */
+ * CS:RIP and the translation context; only lookups are counted here
+ * (jump-cache hits are derived). */
 int icache_lookup(struct cpu *cpu, struct block **out)
 {
 	struct icache *ic = cpu->icache;
 	uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip;
-	uint8_t jkey = (uint8_t)(cpu->code_size | (cpu->mmu_idx << 4));
+	uint32_t jkey = jc_key(cpu);
 	struct jc_entry *j;
 
 	if (cpu->mode != MODE_LONG)

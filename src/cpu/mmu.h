@@ -29,9 +29,24 @@ enum acc_kind { ACC_READ = TLB_READ, ACC_WRITE = TLB_WRITE, ACC_EXEC = TLB_EXEC 
  * (access rights), §4.7 (#PF error code), §4.8 (A/D). */
 int mmu_translate(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned accf,
                   uint64_t *gpa) WARN_UNUSED;
+/* The same, all the way to the bus: in VMX non-root operation with EPT the
+ * guest-physical result is translated by EPT too (src/vmx/ept.c), which
+ * may record a pending VM exit instead of a #PF.  Outside EPT *hpa is the
+ * guest-physical address. */
+int mmu_translate_host(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned accf,
+                       uint64_t *hpa) WARN_UNUSED;
 
-/* TLB maintenance (tlb.c). */
+/* Load the PAE PDPTEs for a MOV to CR0/CR3/CR4 that needs them (§4.4.1):
+ * X_OK, or X_FAULT with #GP(0) for a reserved bit, or with an EPT exit
+ * pending in VMX non-root operation.  Under EPT the values go to
+ * cpu->pdpte, which the walk then uses. */
+int mmu_load_pdptes(struct cpu *cpu, uint64_t cr3) WARN_UNUSED;
+
+/* TLB maintenance (tlb.c).  tlb_flush_all() drops the translations of the
+ * current context (in VMX non-root operation: the guest's, by retiring
+ * its tag); tlb_flush_all_contexts() empties the whole TLB. */
 void tlb_flush_all(struct cpu *cpu);
+void tlb_flush_all_contexts(struct cpu *cpu);
 void tlb_flush_page(struct cpu *cpu, uint64_t gla);
 /* Drop write entries that map the guest-physical page `gpa` (it now holds
  * code). */
@@ -45,6 +60,18 @@ int tlb_fill(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned accf,
 static inline unsigned tlb_index(uint64_t gla)
 {
 	return (unsigned)(gla >> 12) & (TLB_SIZE - 1);
+}
+
+/* The tag of the page holding `gla` in the current address-translation
+ * context: the page address with the context (cpu->tlb_asid, src/vmx/
+ * ept.c) in bits 11:1.  Bit 0 is TLB_INVALID, which no tag has.  Every
+ * lookup and fill goes through here.
+ *
+ *   63               12 11          1    0
+ *  [ linear page      | context     | 0 ]  */
+static inline uint64_t tlb_tag(const struct cpu *cpu, uint64_t gla)
+{
+	return (gla & ~0xfffull) | cpu->tlb_asid;
 }
 
 #endif

@@ -264,7 +264,7 @@ static inline WARN_UNUSED int flat_read(struct cpu *cpu, const struct insn *in, 
 	uint64_t gla = insn_ea(cpu, in);
 	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_READ][tlb_index(gla)];
 
-	if (likely(e->tag == (gla & ~0xfffull) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
 		*v = access_load((const uint8_t *)(uintptr_t)(gla + e->addend), size);
 		return X_OK;
 	}
@@ -277,7 +277,7 @@ static inline WARN_UNUSED int flat_write(struct cpu *cpu, const struct insn *in,
 	uint64_t gla = insn_ea(cpu, in);
 	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_WRITE][tlb_index(gla)];
 
-	if (likely(e->tag == (gla & ~0xfffull) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
 		access_store((uint8_t *)(uintptr_t)(gla + e->addend), size, v);
 		return X_OK;
 	}

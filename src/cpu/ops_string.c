@@ -139,7 +139,7 @@ static uint8_t *str_tlb_host(struct cpu *cpu, unsigned kind, uint64_t gla, uint6
 {
 	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][kind][tlb_index(gla)];
 
-	if (e->tag != (gla & ~0xfffull) || (gla & 0xfff) + len > 4096)
+	if (e->tag != tlb_tag(cpu, gla) || (gla & 0xfff) + len > 4096)
 		return NULL;
 	return (uint8_t *)(uintptr_t)(gla + e->addend);
 }
