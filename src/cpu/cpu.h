@@ -73,6 +73,12 @@ struct fault {
 	bool has_error;
 	uint32_t error;
 	uint64_t cr2;      /* for #PF */
+	/* For #DB (debug_raise, MOV DR with DR7.GD, the TSS T flag): the
+	 * DR6 bits it reports and DR6 before it set them.  A VM exit for the
+	 * #DB reports the bits in its qualification and leaves DR6 as it
+	 * was (SDM Vol. 3C §27.1). */
+	uint64_t db_bits;
+	uint64_t db_dr6;
 };
 
 /* Processor execution mode, derived from CR0.PE, EFER.LMA, RFLAGS.VM and
@@ -94,9 +100,11 @@ enum { TLB_READ, TLB_WRITE, TLB_EXEC, TLB_KINDS };
 enum { MMU_SUPER, MMU_USER, MMU_COUNT };
 
 struct tlb_entry {
-	uint64_t tag;      /* page-aligned linear address, or TLB_INVALID */
+	uint64_t tag;      /* tlb_tag(): page-aligned linear address | context
+	                      (mmu.h), or TLB_INVALID */
 	uintptr_t addend;  /* host pointer = linear address + addend */
-	uint64_t gpa;      /* guest-physical page (for the decode cache key) */
+	uint64_t gpa;      /* bus address of the page (for the decode cache
+	                      key): guest-physical, host-physical under EPT */
 };
 #define TLB_INVALID 1ull
 
@@ -118,6 +126,13 @@ struct cpu {
 	uint64_t cr0, cr2, cr3, cr4, cr8;
 	uint64_t efer;
 	uint64_t dr[8];
+	/* PAE PDPTE registers, used by the PAE walk (mmu.c) only in VMX
+	 * non-root operation with EPT and only while pdpte_valid: VM entry
+	 * loads them from the guest-PDPTE fields (ept.c), MOV to CR0/CR3/CR4
+	 * through EPT (mmu_load_pdptes); otherwise the walk reads the PDPTEs
+	 * at CR3 (SDM Vol. 3C §26.3.2.4, §28.2.1). */
+	uint64_t pdpte[4];
+	bool pdpte_valid;
 
 	/* MSR state that has no better home */
 	uint64_t star, lstar, cstar, fmask, kernel_gs_base;
@@ -160,6 +175,8 @@ struct cpu {
 		};
 		uint64_t attn;
 	};
+	bool shadow_mov_ss;    /* intr_shadow was set by MOV SS/POP SS, not STI
+	                          (VMX interruptibility state, BASIC-6) */
 	uint8_t dbg_data, dbg_io; /* data and I/O breakpoints (bit n = DRn) */
 	uint8_t dbg_hits;      /* B0-B3 of data/I/O breakpoints the running
 	                          instruction hit; a #DB trap once it retires */
@@ -244,6 +261,14 @@ int cpu_deliver_fault(struct cpu *cpu);
  * 2 for INT3/INTO (vm86 and gate-DPL rules differ).  `next_rip` is the
  * return address pushed. */
 int cpu_deliver_interrupt(struct cpu *cpu, unsigned vector, int soft, uint64_t next_rip);
+/* Deliver an event that VM entry injects: `type` is the type of the
+ * interruption-information field (0 external interrupt, 2 NMI, 3 hardware
+ * exception, 4 software interrupt, 5 privileged software exception, 6
+ * software exception); `ret_rip` is the return address pushed.  Faults
+ * while delivering it are handled as for cpu_deliver_fault().  Returns
+ * X_OK when delivered, X_STOP on shutdown. */
+int cpu_deliver_event(struct cpu *cpu, unsigned vector, unsigned type, bool has_error,
+                      uint32_t error, uint64_t ret_rip);
 
 /* Fixed helpers for register access by operand size (log2 bytes). */
 static inline uint64_t cpu_gpr_read(const struct cpu *cpu, unsigned reg, unsigned lg)

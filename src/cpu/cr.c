@@ -4,6 +4,7 @@
 #include "cr.h"
 
 #include "../mem/bus.h"
+#include "../vmx/vmx.h"
 #include "cpuid.h"
 #include "debug.h"
 #include "mmu.h"
@@ -12,6 +13,11 @@ uint64_t cr4_supported(const struct cpu *cpu)
 {
 	uint64_t m = CR4_TSD | CR4_PCE;
 
+	/* SDM Vol. 3A §2.5: VME and PVI both come with CPUID.01H:EDX.VME[bit
+	 * 1] (virtual-8086 mode extensions and protected-mode virtual
+	 * interrupts, §20.3 and §20.4). */
+	if (cpuid_has(cpu, FEAT_VME))
+		m |= CR4_VME | CR4_PVI;
 	if (cpuid_has(cpu, FEAT_DE))
 		m |= CR4_DE;
 	if (cpuid_has(cpu, FEAT_PSE))
@@ -51,19 +57,8 @@ uint64_t cr4_supported(const struct cpu *cpu)
  * loaded by MOV to CR3, by MOV to CR0 or CR4 that enters PAE paging or
  * changes PAE/PGE/PSE/SMEP (and CD/NW/PG) while in it; a present PDPTE
  * with a reserved bit set (2:1, 8:5, 63:MAXPHYADDR) makes that MOV #GP(0).
- * The walker re-reads them, so this is only the check. */
-static bool pdptes_ok(struct cpu *cpu, uint64_t cr3)
-{
-	uint64_t rsvd = (~cpu->maxphyaddr_mask) | 0x1e6ull;
-
-	for (unsigned i = 0; i < 4; i++) {
-		uint64_t e = bus_read(cpu->bus, (cr3 & 0xffffffe0ull) + 8 * i, 8);
-
-		if ((e & PTE_P) && (e & rsvd))
-			return false;
-	}
-	return true;
-}
+ * mmu_load_pdptes() makes the check (the walker re-reads them, except
+ * under EPT, where it keeps them as the processor does). */
 
 static bool pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
@@ -84,6 +79,10 @@ static int write_cr0(struct cpu *cpu, uint64_t val)
 		return cpu_gp0(cpu);
 	if ((val & CR0_NW) && !(val & CR0_CD))
 		return cpu_gp0(cpu);
+	/* Vol. 3C §23.8: in VMX operation CR0 stays within
+	 * IA32_VMX_CR0_FIXED0/FIXED1 (PE, NE, PG stay 1). */
+	if (!vmx_cr_write_ok(cpu, 0, val))
+		return cpu_gp0(cpu);
 	if (!(val & CR0_PG) && (old & CR0_PG)) {
 		/* Vol. 2 MOV CR, 64-bit mode exceptions: clearing PG is #GP(0);
 		 * leaving IA-32e mode is done from compatibility mode. */
@@ -103,9 +102,8 @@ static int write_cr0(struct cpu *cpu, uint64_t val)
 			return cpu_gp0(cpu);
 		efer |= EFER_LMA;
 	}
-	if (pae_paging(val, cpu->cr4, efer) &&
-	    ((val ^ old) & (CR0_PG | CR0_CD | CR0_NW)) && !pdptes_ok(cpu, cpu->cr3))
-		return cpu_gp0(cpu);
+	if (pae_paging(val, cpu->cr4, efer) && ((val ^ old) & (CR0_PG | CR0_CD | CR0_NW)))
+		TRY(mmu_load_pdptes(cpu, cpu->cr3));
 
 	cpu->cr0 = val;
 	cpu->efer = efer;
@@ -129,8 +127,8 @@ static int write_cr3(struct cpu *cpu, uint64_t val)
 		return cpu_gp0(cpu);
 	if (!(cpu->efer & EFER_LMA))
 		val = (uint32_t)val;
-	if (pae_paging(cpu->cr0, cpu->cr4, cpu->efer) && !pdptes_ok(cpu, val))
-		return cpu_gp0(cpu);
+	if (pae_paging(cpu->cr0, cpu->cr4, cpu->efer))
+		TRY(mmu_load_pdptes(cpu, val));
 	cpu->cr3 = val;
 	tlb_flush_all(cpu);
 	return X_OK;
@@ -146,6 +144,10 @@ static int write_cr4(struct cpu *cpu, uint64_t val)
 	 * report, are #GP(0). */
 	if (val & ~cr4_supported(cpu))
 		return cpu_gp0(cpu);
+	/* Vol. 3C §23.8: in VMX operation CR4 stays within
+	 * IA32_VMX_CR4_FIXED0/FIXED1, and VMXE cannot be cleared. */
+	if (!vmx_cr_write_ok(cpu, 4, val))
+		return cpu_gp0(cpu);
 	/* Vol. 2 MOV CR: leaving IA-32e mode by clearing PAE is #GP(0). */
 	if ((cpu->efer & EFER_LMA) && !(val & CR4_PAE))
 		return cpu_gp0(cpu);
@@ -154,8 +156,8 @@ static int write_cr4(struct cpu *cpu, uint64_t val)
 	    (!(cpu->efer & EFER_LMA) || (cpu->cr3 & 0xfff)))
 		return cpu_gp0(cpu);
 	if (pae_paging(cpu->cr0, val, cpu->efer) &&
-	    ((val ^ old) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)) && !pdptes_ok(cpu, cpu->cr3))
-		return cpu_gp0(cpu);
+	    ((val ^ old) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)))
+		TRY(mmu_load_pdptes(cpu, cpu->cr3));
 	cpu->cr4 = val;
 	/* §4.10.4.1: changes to these bits flush (the TLB caches their
 	 * effect). */
@@ -241,8 +243,19 @@ int cr_mov(struct cpu *cpu, const struct insn *in)
 		return cpu_ud(cpu);
 	if (cpu->cpl != 0)
 		return cpu_gp0(cpu);
-	if (to_cr)
-		return cr_write(cpu, n, cpu_gpr_read(cpu, gpr, lg));
+	if (to_cr) {
+		uint64_t val = cpu_gpr_read(cpu, gpr, lg);
+
+		/* Vol. 3C §25.3, in VMX non-root operation (the exit decision
+		 * came first): host-owned CR0/CR4 bits keep their values, and
+		 * with the TPR shadow CR8 is the virtual-APIC page's VTPR. */
+		if (unlikely(cpu->vmx_nonroot)) {
+			if (n == 8 && vmx_tpr_shadow(cpu))
+				return vmx_tpr_write(cpu, val, in->len);
+			val = vmx_cr_write_value(cpu, n, val);
+		}
+		return cr_write(cpu, n, val);
+	}
 	{
 		uint64_t v;
 
@@ -253,6 +266,9 @@ int cr_mov(struct cpu *cpu, const struct insn *in)
 		case 4: v = cpu->cr4; break;
 		default: v = cpu->cr8; break;
 		}
+		/* Vol. 3C §25.3: read shadows, VTPR (intercept_cr.c). */
+		if (unlikely(cpu->vmx_nonroot))
+			v = vmx_cr_read(cpu, n, v);
 		cpu_gpr_write(cpu, gpr, lg, v);
 	}
 	return X_OK;
@@ -277,6 +293,8 @@ int dr_mov(struct cpu *cpu, const struct insn *in)
 	/* Vol. 3B §17.2.4: with DR7.GD set, any MOV DR is a #DB fault with
 	 * DR6.BD set; the processor clears GD so the handler can use them. */
 	if (cpu->dr[7] & DR7_GD) {
+		cpu->fault.db_dr6 = cpu->dr[6];
+		cpu->fault.db_bits = DR6_BD;
 		cpu->dr[6] |= DR6_BD;
 		cpu->dr[7] &= ~DR7_GD;
 		return cpu_fault_noerr(cpu, EXC_DB);

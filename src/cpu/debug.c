@@ -136,6 +136,8 @@ void debug_io_access(struct cpu *cpu, uint16_t port, unsigned size)
  * DR6 bits are left as they were. */
 int debug_raise(struct cpu *cpu, unsigned b, bool bs)
 {
+	cpu->fault.db_dr6 = cpu->dr[6];
+	cpu->fault.db_bits = (b & DR6_B0_B3) | (bs ? DR6_BS : 0);
 	cpu->dr[6] = (cpu->dr[6] & ~DR6_B0_B3) | (b & DR6_B0_B3);
 	if (bs)
 		cpu->dr[6] |= DR6_BS;

@@ -17,6 +17,7 @@
 #include "ops.h"
 #include "seg.h"
 #include "task.h"
+#include "../vmx/vmx.h"
 
 /* What is being delivered. */
 enum ev_kind {
@@ -78,6 +79,28 @@ static uint64_t pushed_flags(const struct cpu *cpu, const struct event *ev)
 		}
 	}
 	return f;
+}
+
+/* VMX non-root operation: `ev` in the terms of the interruption-
+ * information format (shared/spec/vm-exits.md §4), for the exception
+ * bitmap and the IDT-vectoring information (src/vmx/intercept_exc.c).
+ * EV_EXT carries INT1 (vector 1, type 5), NMI (vector 2) and external
+ * interrupts. */
+static struct vmx_intr vmx_intr_of(const struct cpu *cpu, const struct event *ev)
+{
+	struct vmx_intr r = { .vector = (uint8_t)ev->vector, .has_error = ev->has_error,
+	                      .error = ev->error };
+
+	switch (ev->kind) {
+	case EV_EXC: r.type = 3; break;
+	case EV_SOFT_INT: r.type = 4; break;
+	case EV_SOFT_EXC: r.type = 6; break;
+	default: r.type = ev->vector == EXC_DB ? 5 : ev->vector == EXC_NMI ? 2 : 0; break;
+	}
+	/* Software events return past their instruction, at cpu->rip. */
+	if (r.type >= 4)
+		r.len = (uint8_t)(ev->ret_rip - cpu->rip);
+	return r;
 }
 
 /* Real mode through the IVT: SDM Vol. 2 INT n, REAL-ADDRESS-MODE, and Vol.
@@ -326,9 +349,14 @@ static int deliver_idt(struct cpu *cpu, const struct event *ev)
 	/* SDM Vol. 2 INT n: "IF task gate (* Specified in the selected
 	 * interrupt table descriptor *) THEN GOTO TASK-GATE".  The old
 	 * task saves the EFLAGS image a gate would have pushed. */
-	if (g.type == SYS_TASKGATE)
+	if (g.type == SYS_TASKGATE) {
+		/* A task switch in VMX non-root operation exits; the exit
+		 * records this event (src/vmx/intercept_exc.c). */
+		if (unlikely(cpu->vmx_nonroot))
+			cpu->vmx->task_event = vmx_intr_of(cpu, ev);
 		return task_gate_event(cpu, g.sel, ext, ev->ret_rip, pushed_flags(cpu, ev),
 		                       ev->has_error, ev->error);
+	}
 	gate16 = g.type == SYS_INTGATE16 || g.type == SYS_TRAPGATE16;
 	width = lm ? 8 : gate16 ? 2 : 4;
 	cs_err = (g.sel & 0xfffc) | ext;
@@ -522,6 +550,19 @@ static int deliver_chain(struct cpu *cpu, struct event ev)
 			cpu->event_depth = 0;
 			return st;
 		}
+		/* In VMX non-root operation the fault may be a VM exit: a
+		 * pending EPT exit, a triple fault, or the exception bitmap
+		 * for the next event (SDM Vol. 3C §25.2, §27.2.3). */
+		if (unlikely(cpu->vmx_nonroot)) {
+			struct vmx_intr during = vmx_intr_of(cpu, &ev);
+
+			st = vmx_delivery_fault(cpu, &during,
+			                        ev.kind == EV_EXC && makes_df(ev.vector, cpu->fault.vector));
+			if (st != X_OK) {
+				cpu->event_depth = 0;
+				return st;
+			}
+		}
 		if (cpu->event_depth == 2) {
 			cpu->event_depth = 0;
 			cpu->stop = STOP_SHUTDOWN;
@@ -558,6 +599,14 @@ int cpu_deliver_fault(struct cpu *cpu)
 		.ext = 1,
 	};
 
+	/* Vol. 3C §25.2: in VMX non-root operation the exception bitmap (or
+	 * a pending EPT exit) may make it a VM exit instead. */
+	if (unlikely(cpu->vmx_nonroot)) {
+		int vs = vmx_exception_intercept(cpu);
+
+		if (vs != X_OK)
+			return vs;
+	}
 	/* §6.3.1: error codes exist only for #DF, #TS, #NP, #SS, #GP, #PF,
 	 * #AC and #CP; and never in real mode (§20.1.4). */
 	if (!(cpu->cr0 & CR0_PE))
@@ -583,10 +632,60 @@ int cpu_deliver_interrupt(struct cpu *cpu, unsigned vector, int soft, uint64_t n
 		 * for INT n, INT3 or INTO. */
 		.ext = soft ? 0 : 1,
 	};
+	struct vmx_intr vi = { 0 };
 	int st;
 
+	/* Vol. 3C §25.2: in VMX non-root operation INT3, INTO and INT1 go
+	 * through the exception bitmap (INT n never does). */
+	if (unlikely(cpu->vmx_nonroot)) {
+		vi = vmx_intr_of(cpu, &ev);
+		TRY(vmx_event_intercept(cpu, &vi));
+	}
 	cpu->event_depth = 1;
 	st = deliver(cpu, &ev);
 	cpu->event_depth = 0;
+	/* A fault while delivering it: an exit records this event as
+	 * IDT-vectoring information; otherwise the fault is delivered as
+	 * the instruction's (the caller hands it to cpu_deliver_fault). */
+	if (unlikely(cpu->vmx_nonroot) && st == X_FAULT) {
+		int vs = vmx_delivery_fault(cpu, &vi, false);
+
+		if (vs != X_OK)
+			return vs;
+	}
 	return st;
+}
+
+/* An event injected by VM entry (SDM Vol. 3C §26.6.1,
+ * shared/spec/vm-entry-checks.md §7): delivered through the guest's IDT
+ * exactly as if it had occurred in the guest, with the #DF and triple-fault
+ * rules for exceptions raised while delivering it. */
+int cpu_deliver_event(struct cpu *cpu, unsigned vector, unsigned type, bool has_error,
+                      uint32_t error, uint64_t ret_rip)
+{
+	struct event ev = {
+		.vector = vector & 0xff,
+		.has_error = has_error && (cpu->cr0 & CR0_PE),
+		.error = error,
+		.ret_rip = ret_rip & rip_mask_for(cpu->code_size),
+	};
+
+	/* Types of the interruption-information field (vm-exits.md §4). */
+	switch (type) {
+	case 3:                        /* hardware exception */
+		ev.kind = EV_EXC;
+		ev.ext = 1;
+		break;
+	case 4:                        /* software interrupt: INT n */
+		ev.kind = EV_SOFT_INT;
+		break;
+	case 6:                        /* software exception: INT3, INTO */
+		ev.kind = EV_SOFT_EXC;
+		break;
+	default:                       /* external interrupt, NMI, INT1 */
+		ev.kind = EV_EXT;
+		ev.ext = 1;
+		break;
+	}
+	return deliver_chain(cpu, ev);
 }

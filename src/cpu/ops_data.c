@@ -27,8 +27,10 @@ static int mov_sreg(struct cpu *cpu, const struct insn *in)
 	TRY(seg_load(cpu, in->op[0].reg, (uint16_t)v));
 	/* SDM Vol. 2 "MOV": loading SS inhibits interrupts (and debug traps)
 	 * until after the next instruction. */
-	if (in->op[0].reg == SEG_SS)
+	if (in->op[0].reg == SEG_SS) {
 		cpu->intr_shadow = 1;
+		cpu->shadow_mov_ss = true;
+	}
 	return X_OK;
 }
 

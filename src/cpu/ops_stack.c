@@ -77,6 +77,7 @@ int op_pop(struct cpu *cpu, const struct insn *in)
 		 * to start a block, so leave this one here. */
 		if (o->reg == SEG_SS) {
 			cpu->intr_shadow = 1;
+			cpu->shadow_mov_ss = true;
 			cpu->rip = (cpu->rip + in->len) & (cpu->code_size == 4 ? 0xffffffffull : 0xffffull);
 			return X_JUMP;
 		}

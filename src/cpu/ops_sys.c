@@ -7,6 +7,7 @@
 #include "msr.h"
 #include "operand.h"
 #include "ops.h"
+#include "../vmx/vmx.h"
 
 /* NOP and the multi-byte 0F 1F /0 forms (SDM Vol. 2 "NOP"); also the
  * fences (LFENCE/MFENCE/SFENCE: one instruction at a time is already in
@@ -123,8 +124,13 @@ int op_rdpmc(struct cpu *cpu, const struct insn *in)
 /* CLTS (SDM Vol. 2): clears CR0.TS; CPL 0 is central. */
 int op_clts(struct cpu *cpu, const struct insn *in)
 {
+	uint64_t v = cpu->cr0 & ~CR0_TS;
+
 	(void)in;
-	return cr_write(cpu, 0, cpu->cr0 & ~CR0_TS);
+	/* Vol. 3C §25.3: a host-owned TS is left alone in non-root. */
+	if (unlikely(cpu->vmx_nonroot))
+		v = vmx_cr_write_value(cpu, 0, v);
+	return cr_write(cpu, 0, v);
 }
 
 /* LMSW (SDM Vol. 2): loads CR0[3:0] from the 16-bit source; it can set PE
@@ -138,6 +144,9 @@ int op_lmsw(struct cpu *cpu, const struct insn *in)
 	else
 		src = cpu_gpr_read(cpu, in->op[0].reg, 1);
 	v = (cpu->cr0 & ~(CR0_MP | CR0_EM | CR0_TS)) | (src & (CR0_PE | CR0_MP | CR0_EM | CR0_TS));
+	/* Vol. 3C §25.3: host-owned bits are left alone in non-root. */
+	if (unlikely(cpu->vmx_nonroot))
+		v = vmx_cr_write_value(cpu, 0, v);
 	return cr_write(cpu, 0, v);
 }
 
@@ -147,9 +156,14 @@ int op_lmsw(struct cpu *cpu, const struct insn *in)
  * instruction is allowed at every CPL. */
 int op_smsw(struct cpu *cpu, const struct insn *in)
 {
+	uint64_t cr0 = cpu->cr0;
+
+	/* Vol. 3C §25.3: host-owned bits read from the CR0 read shadow. */
+	if (unlikely(cpu->vmx_nonroot))
+		cr0 = vmx_cr_read(cpu, 0, cr0);
 	if (in->op[0].kind == OPK_MEM)
-		return insn_mem_write(cpu, in, 2, cpu->cr0 & 0xffff);
-	cpu_gpr_write(cpu, in->op[0].reg, in->op[0].lg, cpu->cr0);
+		return insn_mem_write(cpu, in, 2, cr0 & 0xffff);
+	cpu_gpr_write(cpu, in->op[0].reg, in->op[0].lg, cr0);
 	return X_OK;
 }
 
@@ -208,13 +222,14 @@ int op_invpcid(struct cpu *cpu, const struct insn *in)
 
 /* CLFLUSH, CLFLUSHOPT, CLWB (SDM Vol. 2): caches are not modelled, but the
  * address is checked as a 1-byte read would be (segmentation, then the
- * page walk: #PF for a not-present page) without touching memory. */
+ * page walk: #PF for a not-present page; under EPT, EPT too) without
+ * touching memory. */
 int op_clflush(struct cpu *cpu, const struct insn *in)
 {
-	uint64_t gla, gpa;
+	uint64_t gla, hpa;
 
 	TRY(access_linear(cpu, in->mem.seg, insn_ea(cpu, in), 1, 0, &gla));
-	return mmu_translate(cpu, gla, ACC_READ, access_user_flag(cpu), &gpa);
+	return mmu_translate_host(cpu, gla, ACC_READ, access_user_flag(cpu), &hpa);
 }
 
 /* XGETBV and XSETBV (SDM Vol. 2): #UD while CR4.OSXSAVE = 0.  XSAVE is not

@@ -482,9 +482,28 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 		 * block: it runs alone with intr_shadow = 2, and the shadow is
 		 * dropped at the top of the loop once it has run. */
 		if (unlikely(rare)) {
+			/* VMX-preemption timer (src/vmx/window.c): if fetching
+			 * the block (a page walk) reached the deadline, the exit
+			 * comes before its first instruction; otherwise the block
+			 * stops at the first instruction that reaches it. */
+			if (cpu->vmx_events && cpu->vmx->preempt_armed &&
+			    cpu->vmx->preempt_deadline <= cpu->cycles)
+				continue;
 			if (cpu->intr_shadow == 1) {
 				cpu->intr_shadow = 2;
 				n = 1;
+			}
+			/* VMX monitor trap flag: an exit follows every guest
+			 * instruction. */
+			if (cpu->vmx_events && cpu->vmx->step_one)
+				n = 1;
+			if (cpu->vmx_events && cpu->vmx->preempt_armed) {
+				uint64_t left = cpu->vmx->preempt_deadline - cpu->cycles;
+				unsigned k = 1;
+
+				while (k < n && b->insn[k - 1].cum < left)
+					k++;
+				n = k;
 			}
 			if ((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) || cpu->dbg_armed || cpu->dbg_held) {
 				if (run_debug_one(cpu, b))

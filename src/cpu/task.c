@@ -28,6 +28,7 @@
 #include "flags.h"
 #include "mmu.h"
 #include "seg.h"
+#include "../vmx/vmx.h"
 
 /* What started the switch: it decides the busy-flag, NT and link rules of
  * §7.4 (Tables 7-2 and 7-3). */
@@ -397,6 +398,14 @@ static int switch_tasks(struct cpu *cpu, const struct tsw *t, bool *trap)
 	struct seg ntr;
 
 	*trap = false;
+	/* Vol. 3C §25.4.2: in VMX non-root operation any task switch is a
+	 * VM exit, after the checks its trigger made (src/vmx). */
+	if (unlikely(cpu->vmx_nonroot)) {
+		static const unsigned source[] = { [TS_CALL] = 0, [TS_IRET] = 1, [TS_JMP] = 2,
+		                                   [TS_INT] = 3 };
+
+		return vmx_task_switch(cpu, t->sel, source[t->src], (uint32_t)(t->eip - cpu->rip));
+	}
 	seg_from_desc(&ntr, t->sel, t->desc);
 	/* §7.2.2: "Attempting to switch to a task whose TSS descriptor has
 	 * a limit less than 67H generates an invalid-TSS exception (#TS)";
@@ -456,6 +465,8 @@ static int check_eip(struct cpu *cpu, uint32_t ext, bool trap)
 	if (cpu->rip > cpu->seg[SEG_CS].limit)
 		return cpu_gp(cpu, ext);
 	if (trap) {
+		cpu->fault.db_dr6 = cpu->dr[6];
+		cpu->fault.db_bits = 1ull << 15;
 		cpu->dr[6] |= 1ull << 15;
 		return cpu_fault_noerr(cpu, EXC_DB);
 	}

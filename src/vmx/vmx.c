@@ -47,7 +47,9 @@ void vmx_set_profile(struct vmx *v, const struct vmx_profile *p)
 
 void vmx_emit(struct vmx *v, const struct vmx_event *ev)
 {
-	if (ev->kind == VMX_EV_EXIT && (ev->reason & 0xffff) < 96)
+	/* Entry failures that exit (33, 34) count as exits too. */
+	if ((ev->kind == VMX_EV_EXIT || (ev->kind == VMX_EV_ENTRY_FAIL && ev->reason)) &&
+	    (ev->reason & 0xffff) < 96)
 		v->exits_by_reason[ev->reason & 0xffff]++;
 	if (ev->kind == VMX_EV_ENTRY)
 		v->entries++;

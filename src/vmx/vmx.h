@@ -26,15 +26,16 @@ struct insn;
 struct vmx_profile;
 
 #define VMCS_NONE (~0ull)   /* "no current VMCS" */
+#define VMX_TLBCTX_COUNT 16 /* TLB contexts kept (ept.c) */
 
 /* shared/spec/vmx-instructions.md §1 */
 enum vmx_op { VMX_OUTSIDE = 0, VMX_ROOT, VMX_NONROOT };
 
 /* A VM-entry failure, explained: the check ID of shared/spec, the rule in
  * plain words and the offending values, e.g.
- *   "GUEST-12: CR0.PG=1 requires CR0.PE=1 (guest CR0=0x80000011, unrestricted guest=0)" */
+ *   "GUEST-3: guest CR0.PG=1 requires CR0.PE=1 (guest CR0=0x80000030, unrestricted guest=1)" */
 struct vmx_diag {
-	char id[16];          /* "GUEST-12", "" if none */
+	char id[16];          /* "GUEST-3", "" if none */
 	char text[240];       /* the whole sentence, starting with the id */
 };
 
@@ -59,6 +60,17 @@ struct vmx_event {
 
 typedef void vmx_event_fn(void *opaque, const struct cpu *cpu, const struct vmx_event *ev);
 
+/* An event as events.c delivers it, in the terms of the interruption-
+ * information format (shared/spec/vm-exits.md §4). */
+struct vmx_intr {
+	uint8_t vector;
+	uint8_t type;         /* 0 external, 2 NMI, 3 hardware exception, 4 INT n,
+	                         5 INT1, 6 INT3/INTO */
+	bool has_error;       /* an error code is pushed */
+	uint32_t error;
+	uint8_t len;          /* types 4-6: the instruction's length */
+};
+
 struct vmx {
 	struct cpu *cpu;
 	const struct vmx_profile *profile;
@@ -76,6 +88,41 @@ struct vmx {
 	uint32_t pending_exit_reason; /* EPT violation/misconfig raised inside a
 	                                 memory access (see VMX_FAULT_VMEXIT) */
 	uint64_t pending_exit_qual;
+	/* entry.c/exit.c/window.c (nonroot.h) */
+	bool nmi_blocked;          /* blocking by NMI (interruptibility bit 3)
+	                              while "virtual NMIs" = 0 */
+	uint8_t guest_activity;    /* activity state the guest was entered in
+	                              (HLT, shutdown, wait-for-SIPI) while
+	                              cpu->halted holds it */
+	bool mtf_pending;          /* an MTF exit is due at the next boundary */
+	uint64_t mtf_icount;       /* icount and RIP at the first boundary */
+	uint64_t mtf_rip;          /* after the entry: a change means a guest
+	                              instruction ran (window.c) */
+	bool step_one;             /* run.c: one instruction per block (MTF) */
+	/* intercept.c: PAUSE-loop exiting (SDM Vol. 3C §25.1.3) */
+	uint64_t ple_first;        /* cycle count of the first PAUSE of the loop */
+	uint64_t ple_last;         /* cycle count of the previous PAUSE */
+	uint64_t ple_entry;        /* `entries` when it ran: the first PAUSE
+	                              after a VM entry starts a new loop */
+	struct vmx_intr task_event; /* events.c: the event being delivered
+	                              through a task gate (task-switch exit's
+	                              IDT-vectoring information) */
+
+	/* TLB contexts (ept.c): the tag (cpu->tlb_asid) under which the
+	 * software TLB holds the translations of the host and of each
+	 * VPID/EPTP combination, so that VM entries and exits switch tags
+	 * instead of flushing (SDM Vol. 3C §28.3). */
+	struct vmx_tlbctx {
+		uint64_t eptrta;     /* EPTP[51:12] with EPT on, ~0 with EPT off */
+		uint64_t cr3, ctl;   /* paging state its entries were made under
+		                        (ctl = 0: none made since its last flush) */
+		uint32_t stamp;      /* last use (LRU); 0: the slot is free */
+		uint16_t vpid;       /* VPID, 0 with "enable VPID" = 0 */
+		uint16_t asid;       /* its tag: bits 11:1 of every TLB tag */
+	} tlbctx[VMX_TLBCTX_COUNT]; /* [0] is the host's */
+	unsigned tlbctx_cur;       /* the context in force (0: host) */
+	uint32_t tlbctx_clock;     /* LRU stamps */
+	uint16_t asid_next;        /* next tag to hand out, in units of 2 */
 
 	struct vmx_diag last_fail; /* the last VM-entry failure */
 
@@ -108,6 +155,12 @@ bool vmx_rdmsr_cap(const struct cpu *cpu, uint32_t msr, uint64_t *val);
  * FIXED1 bits clear).  `ug` relaxes CR0.PE/PG for unrestricted guests. */
 bool vmx_cr0_fixed_ok(const struct vmx_profile *p, uint64_t cr0, bool ug);
 bool vmx_cr4_fixed_ok(const struct vmx_profile *p, uint64_t cr4);
+/* MOV to CR0/CR4 (LMSW, CLTS) by cr.c: is `val` allowed in the current
+ * VMX operation (§11)?  Always true outside VMX operation; false (#GP(0))
+ * when it breaks the fixed bits or clears CR4.VMXE.  In non-root operation
+ * call it after the guest/host-mask exit decision; PE/PG are exempt under
+ * unrestricted guest. */
+bool vmx_cr_write_ok(const struct cpu *cpu, unsigned cr, uint64_t val);
 
 /* --- intercept.c: non-root decisions ---------------------------------- */
 /* Called by the run loop's central checks for rows with F_VMX_EXIT while
@@ -121,7 +174,42 @@ int vmx_exception_intercept(struct cpu *cpu);
 /* A triple fault in non-root operation: exit reason 2 instead of
  * shutdown. */
 int vmx_triple_fault(struct cpu *cpu);
-/* At a block boundary while cpu->vmx_events is set: preemption timer,
+
+/* Non-root: INT3, INTO (type 6) and INT1 (type 5) about to be delivered
+ * go through the exception bitmap.  X_OK to deliver, X_VMEXIT. */
+int vmx_event_intercept(struct cpu *cpu, const struct vmx_intr *ev);
+/* Non-root: delivering `during` raised cpu->fault.  A pending EPT exit or,
+ * when `during` is #DF, a triple fault exits; otherwise the next event --
+ * #DF when `becomes_df` (SDM Vol. 3A Table 6-5), else cpu->fault -- goes
+ * through the exception bitmap, with `during` as IDT-vectoring
+ * information.  X_OK: deliver the next event as without VMX. */
+int vmx_delivery_fault(struct cpu *cpu, const struct vmx_intr *during, bool becomes_df);
+/* Non-root: a task switch, after the checks that precede it (SDM Vol. 3C
+ * §25.4.2), is exit reason 9.  `source`: 0 CALL, 1 IRET, 2 JMP, 3 task
+ * gate in the IDT (then vmx->task_event is the event); `len`: the length
+ * of the CALL, JMP or IRET. */
+int vmx_task_switch(struct cpu *cpu, uint16_t sel, unsigned source, unsigned len);
+
+/* --- intercept_cr.c: changed behaviour without an exit (SDM §25.3) ---
+ * Called by src/cpu only while cpu->vmx_nonroot. */
+/* MOV from CR0/CR4 and SMSW see the read shadow in host-owned bits; MOV
+ * from CR8 with "use TPR shadow" reads VTPR[7:4].  `val` is the real
+ * register. */
+uint64_t vmx_cr_read(const struct cpu *cpu, unsigned cr, uint64_t val);
+/* MOV to CR0/CR4, CLTS and LMSW that did not exit: the value to write,
+ * with the host-owned bits kept from the real register. */
+uint64_t vmx_cr_write_value(const struct cpu *cpu, unsigned cr, uint64_t val);
+/* "use TPR shadow": MOV to CR8 goes to vmx_tpr_write() instead of CR8. */
+bool vmx_tpr_shadow(const struct cpu *cpu);
+/* MOV to CR8 with the TPR shadow: #GP(0) for reserved bits, VTPR write,
+ * TPR-below-threshold exit (trap-like, RIP += len).  X_OK, X_FAULT or
+ * X_VMEXIT. */
+int vmx_tpr_write(struct cpu *cpu, uint64_t val, unsigned len);
+/* The TSC the guest reads: offset and scaled per the VMCS. */
+uint64_t vmx_guest_tsc(const struct cpu *cpu, uint64_t tsc);
+
+/* --- window.c ----------------------------------------------------------
+ * At a block boundary while cpu->vmx_events is set: preemption timer,
  * interrupt and NMI windows.  X_OK or X_VMEXIT. */
 int vmx_boundary(struct cpu *cpu);
 

@@ -222,7 +222,7 @@ static void pae_pdpte_reserved_bits_gp(void **state)
 static void cr4_unreported_bits_gp(void **state)
 {
 	static const uint64_t bad[] = {
-		CR4_VME, CR4_PVI, CR4_UMIP, CR4_LA57, CR4_SMXE, CR4_FSGSBASE,
+		CR4_UMIP, CR4_LA57, CR4_SMXE, CR4_FSGSBASE,
 		CR4_OSXSAVE, CR4_PKE, 1ull << 15, 1ull << 19, 1ull << 23, 1ull << 24, 1ull << 32,
 		1ull << 63,
 	};
@@ -243,6 +243,10 @@ static void cr4_unreported_bits_gp(void **state)
 	                                      CR4_PCE | CR4_TSD | CR4_OSFXSR | CR4_OSXMMEXCPT |
 	                                      CR4_SMEP),
 	                 X_OK);
+	/* SDM Vol. 3A §2.5: VME and PVI exist with CPUID.01H:EDX.VME[bit 1]. */
+	assert_true(cpuid_has(tm->cpu, FEAT_VME));
+	assert_int_equal(cr_write(tm->cpu, 4, CR4_VME | CR4_PVI), X_OK);
+	assert_int_equal(tm->cpu->cr4, CR4_VME | CR4_PVI);
 	tm_free(tm);
 }
 
