@@ -148,12 +148,19 @@ uint64_t vtx_ram_size(const vtx_t *vtx);
 enum vtx_status vtx_phys_read(vtx_t *vtx, uint64_t gpa, void *buf, size_t len);
 enum vtx_status vtx_phys_write(vtx_t *vtx, uint64_t gpa, const void *buf, size_t len);
 
+/* Basic VM-exit reasons are below this (SDM Appendix C). */
+#define VTX_EXIT_REASONS 96
+
 struct vtx_stats {
 	uint64_t instructions;     /* retired */
 	uint64_t cycles;           /* the modelled time base */
 	/* decode cache */
 	uint64_t icache_lookups, icache_jc_hits, icache_hash_hits, icache_misses;
 	uint64_t icache_invalidated, icache_flushes, icache_decoded;
+	/* VMX: successful VM entries, and VM exits by basic exit reason
+	 * (entry failures count under 33 and 34) */
+	uint64_t vm_entries;
+	uint64_t vm_exits[VTX_EXIT_REASONS];
 };
 
 /* Fill *st with the counters since vtx_open. */
@@ -183,6 +190,69 @@ bool vtx_unimplemented(const vtx_t *vtx, char *mnemonic, size_t len, uint64_t *l
  * faulted, and the vector of the last exception raised.  Returns false if
  * the machine did not shut down. */
 bool vtx_shutdown_info(const vtx_t *vtx, uint16_t *cs, uint64_t *rip, uint8_t *vector);
+
+/* What happened in VMX operation, as it happens. */
+enum vtx_vmx_event_kind {
+	VTX_VMX_ENTRY,        /* VMLAUNCH/VMRESUME entered the guest */
+	VTX_VMX_EXIT,         /* a VM exit */
+	VTX_VMX_ENTRY_FAIL,   /* VMfailValid(7/8) or a VM-entry failure exit 33/34 */
+	VTX_VMX_VMFAIL,       /* any other VMX instruction failure */
+	VTX_VMX_ABORT,        /* VMX abort: the machine shuts down */
+};
+
+struct vtx_vmx_event {
+	enum vtx_vmx_event_kind kind;
+	uint64_t icount, cycles;   /* when (retired instructions, cycles) */
+	uint32_t reason;           /* exit reason field (bit 31: entry failure) */
+	const char *reason_name;   /* "CPUID", ... ("" when not an exit) */
+	uint64_t qual;             /* exit qualification */
+	uint64_t rip;              /* exits: saved guest RIP; entries: guest RIP */
+	uint32_t error;            /* VM-instruction error / abort indicator */
+	int launch;                /* entries: 1 VMLAUNCH, 0 VMRESUME */
+	/* Entry failures: the spec's check ID ("GUEST-12") and the whole
+	 * explanation ("GUEST-12: CR0.PG=1 requires CR0.PE=1 (guest
+	 * CR0=0x80000011, unrestricted guest=0)"); NULL otherwise. */
+	const char *check_id, *explanation;
+};
+
+typedef void vtx_vmx_fn(void *opaque, const struct vtx_vmx_event *ev);
+
+/* Call fn for every VMX event (NULL: stop).  Trace lines for the events
+ * are written to the instruction trace as well, while one is set. */
+void vtx_set_vmx_hook(vtx_t *vtx, vtx_vmx_fn *fn, void *opaque);
+
+/* The explanation of the last VM-entry failure (see vtx_vmx_event),
+ * copied NUL-terminated into buf.  false if no entry has failed. */
+bool vtx_vmx_last_failure(const vtx_t *vtx, char *buf, size_t len);
+
+/* The CPU profile: the VMX capabilities (IA32_VMX_* MSRs 0x480-0x493 and
+ * the model-specific choices) the machine reports and enforces.  The
+ * default is "skylake-x", the reference profile of
+ * shared/spec/vmx-capabilities.md §9.
+ *
+ * `name_or_path` is a built-in name (see vtx_cpu_profile_name) or else a
+ * profile file (format in docs/cpu-profiles.md), which is validated
+ * against the spec's invariants.  The handle keeps its own copy until it
+ * is closed or another profile is set.  Call it before vtx_run; it fails
+ * while the guest is in VMX operation.  On failure the previous profile
+ * stays, and a one-line reason goes to err[0..errlen) as for
+ * vtx_load_multiboot.  Errors: INVALID_ARG (unknown name, invalid file,
+ * VMX operation), FILE (cannot be read), NOMEM. */
+enum vtx_status vtx_set_cpu_profile(vtx_t *vtx, const char *name_or_path, char *err,
+                                    size_t errlen);
+
+/* The name of built-in CPU profile `i` (0 is the default); NULL past the
+ * last one. */
+const char *vtx_cpu_profile_name(size_t i);
+
+/* The value the boot firmware leaves in IA32_FEATURE_CONTROL (MSR 0x3A)
+ * when vtx_load_multiboot starts the kernel.  Without this call it is 0x5
+ * (locked, VMXON allowed outside SMX) when the CPU reports VMX, as QEMU's
+ * firmware and the Bochs BIOS set it, and 0 otherwise; 0 leaves the MSR
+ * unlocked for the guest (to exercise the VMXON #GP path, or to lock it
+ * itself).  Call it before vtx_load_multiboot.  Errors: INVALID_ARG (bits
+ * other than 0x1 and, with VMX, 0x4). */
+enum vtx_status vtx_set_feature_control(vtx_t *vtx, uint64_t value);
 
 #ifdef __cplusplus
 }

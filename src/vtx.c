@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "cpu/cpuid.h"
 #include "cpu/flags.h"
 #include "cpu/icache.h"
+#include "cpu/msr.h"
 #include "loader/multiboot.h"
 #include "mem/bus.h"
 #include "mem/debugcon.h"
@@ -17,6 +19,9 @@
 #include "mem/pic.h"
 #include "mem/sink.h"
 #include "mem/uart16550.h"
+#include "vmx/profile.h"
+#include "vmx/exit.h"
+#include "vmx/vmx.h"
 #include "vtx_trace.h"
 
 #define VTX_DEFAULT_RAM (128ull << 20)
@@ -34,6 +39,12 @@ struct vtx {
 	uint64_t trace_first, trace_end;
 	enum vtx_stop last_stop;
 	bool stopped;                  /* halt, shutdown or debug-exit seen */
+	struct vmx_profile *profile;   /* a profile read from a file, in force
+	                                  until replaced; NULL for built-ins */
+	vtx_vmx_fn *vmx_fn;            /* vtx_set_vmx_hook */
+	void *vmx_opaque;
+	bool fc_set;                   /* vtx_set_feature_control was called */
+	uint64_t fc_value;             /* ... with this value */
 };
 
 static const char *const status_text[VTX_STATUS_COUNT] = {
@@ -69,6 +80,45 @@ static void stdout_sink(void *opaque, const uint8_t *bytes, size_t len)
 	fwrite(bytes, 1, len, stdout);
 }
 
+/* The VMX layer's events, turned into the public form for the hook and
+ * into trace records. */
+static void vmx_event(void *opaque, const struct cpu *cpu, const struct vmx_event *ev)
+{
+	struct vtx *vtx = opaque;
+	struct vtx_vmx_event e = {
+		.icount = cpu->icount,
+		.cycles = cpu->cycles,
+		.reason = ev->reason,
+		.reason_name = "",
+		.qual = ev->qual,
+		.rip = ev->guest_rip,
+		.error = ev->error,
+		.launch = ev->launch,
+	};
+	char line[512];
+	size_t n;
+
+	switch (ev->kind) {
+	case VMX_EV_ENTRY: e.kind = VTX_VMX_ENTRY; break;
+	case VMX_EV_EXIT: e.kind = VTX_VMX_EXIT; break;
+	case VMX_EV_ENTRY_FAIL: e.kind = VTX_VMX_ENTRY_FAIL; break;
+	case VMX_EV_VMFAIL: e.kind = VTX_VMX_VMFAIL; break;
+	case VMX_EV_ABORT: e.kind = VTX_VMX_ABORT; break;
+	}
+	if (ev->kind == VMX_EV_EXIT || (ev->kind == VMX_EV_ENTRY_FAIL && ev->reason))
+		e.reason_name = vmx_exit_reason_name(ev->reason & 0xffff);
+	if (ev->kind == VMX_EV_ENTRY_FAIL && ev->diag) {
+		e.check_id = ev->diag->id;
+		e.explanation = ev->diag->text;
+	}
+	if (vtx->vmx_fn)
+		vtx->vmx_fn(vtx->vmx_opaque, &e);
+	if (vtx->tracer) {
+		n = vtx_tracer_format_vmx(line, sizeof(line), &e);
+		vtx_tracer_emit(vtx->tracer, line, n);
+	}
+}
+
 enum vtx_status vtx_open(const struct vtx_config *cfg, vtx_t **out)
 {
 	uint64_t ram = cfg && cfg->ram_bytes ? cfg->ram_bytes : VTX_DEFAULT_RAM;
@@ -89,6 +139,8 @@ enum vtx_status vtx_open(const struct vtx_config *cfg, vtx_t **out)
 		return VTX_ERR_NOMEM;
 	}
 	vtx_set_output(v, cfg ? cfg->output : NULL, cfg ? cfg->output_opaque : NULL);
+	v->cpu->vmx->event_fn = vmx_event;
+	v->cpu->vmx->event_opaque = v;
 	uart_init(&v->com1, &v->sink);
 	debugcon_init(&v->dbgcon, &v->sink);
 	pic_init(&v->pic_master);
@@ -111,6 +163,7 @@ void vtx_close(vtx_t *vtx)
 		return;
 	vtx_tracer_free(vtx->tracer);
 	cpu_free(vtx->cpu);
+	free(vtx->profile);
 	bus_free(vtx->bus);
 	free(vtx);
 }
@@ -136,6 +189,13 @@ enum vtx_status vtx_load_multiboot(vtx_t *vtx, const char *path, const char *cmd
 	}
 	st = mb_load(vtx->bus, vtx->cpu, path, cmdline_append, modules, nmodules, err, errlen);
 	if (st == VTX_OK) {
+		/* shared/spec/vmx-capabilities.md §3: the firmware locks
+		 * IA32_FEATURE_CONTROL with VMXON allowed outside SMX, as
+		 * QEMU's firmware (with VMX exposed) and the Bochs BIOS do. */
+		if (vtx->fc_set)
+			vtx->cpu->feature_control = vtx->fc_value;
+		else if (cpuid_has(vtx->cpu, FEAT_VMX))
+			vtx->cpu->feature_control = FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE;
 		vtx->stopped = false;
 		vtx->bus->stop_requested = false;
 		vtx->bus->exit_status = 0;
@@ -318,6 +378,26 @@ void vtx_get_stats(const vtx_t *vtx, struct vtx_stats *st)
 	st->icache_invalidated = ic.invalidated;
 	st->icache_flushes = ic.flushes;
 	st->icache_decoded = ic.decoded;
+	st->vm_entries = vtx->cpu->vmx->entries;
+	for (unsigned r = 0; r < VTX_EXIT_REASONS && r < 96; r++)
+		st->vm_exits[r] = vtx->cpu->vmx->exits_by_reason[r];
+}
+
+void vtx_set_vmx_hook(vtx_t *vtx, vtx_vmx_fn *fn, void *opaque)
+{
+	if (!vtx)
+		return;
+	vtx->vmx_fn = fn;
+	vtx->vmx_opaque = fn ? opaque : NULL;
+}
+
+bool vtx_vmx_last_failure(const vtx_t *vtx, char *buf, size_t len)
+{
+	if (!vtx || !vtx->cpu->vmx->last_fail.text[0])
+		return false;
+	if (buf && len)
+		snprintf(buf, len, "%s", vtx->cpu->vmx->last_fail.text);
+	return true;
 }
 
 enum vtx_status vtx_set_trace(vtx_t *vtx, uint64_t first, uint64_t count, vtx_trace_fn *fn,
@@ -368,4 +448,83 @@ bool vtx_shutdown_info(const vtx_t *vtx, uint16_t *cs, uint64_t *rip, uint8_t *v
 	if (vector)
 		*vector = vtx->cpu->fault.vector;
 	return true;
+}
+
+const char *vtx_cpu_profile_name(size_t i)
+{
+	return i < vmx_profile_count ? vmx_profiles[i].name : NULL;
+}
+
+static enum vtx_status profile_error(enum vtx_status st, char *err, size_t errlen,
+                                     const char *fmt, const char *arg)
+{
+	if (err && errlen)
+		snprintf(err, errlen, fmt, arg);
+	return st;
+}
+
+enum vtx_status vtx_set_cpu_profile(vtx_t *vtx, const char *name_or_path, char *err,
+                                    size_t errlen)
+{
+	const struct vmx_profile *builtin;
+	struct vmx_profile *loaded;
+	char names[128] = "";
+	bool readable;
+	FILE *f;
+
+	if (!vtx || !name_or_path)
+		return profile_error(VTX_ERR_INVALID_ARG, err, errlen, "%s", "no machine or profile");
+	/* The capabilities cannot change under a running hypervisor. */
+	if (vtx->cpu->vmx->op != VMX_OUTSIDE)
+		return profile_error(VTX_ERR_INVALID_ARG, err, errlen, "%s",
+		                     "cannot change the CPU profile in VMX operation");
+	builtin = vmx_profile_find(name_or_path);
+	if (builtin) {
+		vmx_set_profile(vtx->cpu->vmx, builtin);
+		free(vtx->profile);
+		vtx->profile = NULL;
+		return VTX_OK;
+	}
+	/* Not a built-in name: a file.  A bare word that names no file is
+	 * reported as an unknown name. */
+	f = fopen(name_or_path, "r");
+	if (!f && !strchr(name_or_path, '/')) {
+		for (size_t i = 0; i < vmx_profile_count; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			         i ? ", " : "", vmx_profiles[i].name);
+		if (err && errlen)
+			snprintf(err, errlen, "unknown CPU profile '%s' (built-in: %s; or a file)",
+			         name_or_path, names);
+		return VTX_ERR_INVALID_ARG;
+	}
+	readable = f != NULL;
+	if (f)
+		fclose(f);
+	loaded = malloc(sizeof(*loaded));
+	if (!loaded)
+		return profile_error(VTX_ERR_NOMEM, err, errlen, "%s", "out of host memory");
+	if (!vmx_profile_load(name_or_path, loaded, err, errlen)) {
+		free(loaded);
+		return readable ? VTX_ERR_INVALID_ARG : VTX_ERR_FILE;
+	}
+	vmx_set_profile(vtx->cpu->vmx, loaded);
+	free(vtx->profile);
+	vtx->profile = loaded;
+	return VTX_OK;
+}
+
+enum vtx_status vtx_set_feature_control(vtx_t *vtx, uint64_t value)
+{
+	uint64_t ok = FEATURE_CONTROL_LOCK;
+
+	if (!vtx)
+		return VTX_ERR_INVALID_ARG;
+	/* The bits a WRMSR could set (msr.c, spec §3). */
+	if (cpuid_has(vtx->cpu, FEAT_VMX))
+		ok |= FEATURE_CONTROL_VMX_OUTSIDE;
+	if (value & ~ok)
+		return VTX_ERR_INVALID_ARG;
+	vtx->fc_set = true;
+	vtx->fc_value = value;
+	return VTX_OK;
 }

@@ -12,6 +12,7 @@
 #include <capstone/capstone.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,4 +179,41 @@ void vtx_tracer_hook(void *opaque, const struct cpu *cpu, const struct insn *in,
 	t->have_next = true;
 	if (t->fn)
 		t->fn(t->opaque, t->line, n);
+}
+
+size_t vtx_tracer_format_vmx(char *buf, size_t buflen, const struct vtx_vmx_event *ev)
+{
+	size_t pos = 0;
+
+	put(buf, buflen, &pos, "%" PRIu64 " %" PRIu64 " ", ev->icount, ev->cycles);
+	switch (ev->kind) {
+	case VTX_VMX_ENTRY:
+		put(buf, buflen, &pos, "vmentry launch=%d rip=0x%" PRIx64, ev->launch, ev->rip);
+		break;
+	case VTX_VMX_EXIT:
+		put(buf, buflen, &pos, "vmexit reason=%" PRIu32 " %s qual=0x%" PRIx64 " rip=0x%" PRIx64,
+		    ev->reason, ev->reason_name, ev->qual, ev->rip);
+		break;
+	case VTX_VMX_ENTRY_FAIL:
+		if (ev->reason)
+			put(buf, buflen, &pos, "vmentry-fail reason=0x%" PRIx32 " qual=0x%" PRIx64 " ",
+			    ev->reason, ev->qual);
+		else
+			put(buf, buflen, &pos, "vmentry-fail error=%" PRIu32 " ", ev->error);
+		put(buf, buflen, &pos, "%s", ev->explanation ? ev->explanation : "");
+		break;
+	case VTX_VMX_VMFAIL:
+		put(buf, buflen, &pos, "vmfail error=%" PRIu32, ev->error);
+		break;
+	case VTX_VMX_ABORT:
+		put(buf, buflen, &pos, "vmabort indicator=%" PRIu32, ev->error);
+		break;
+	}
+	return pos;
+}
+
+void vtx_tracer_emit(struct vtx_tracer *t, const char *line, size_t len)
+{
+	if (t && t->fn)
+		t->fn(t->opaque, line, len);
 }

@@ -26,4 +26,16 @@ size_t vtx_tracer_format(struct vtx_tracer *t, char *buf, size_t buflen, uint64_
                          const uint8_t *bytes, unsigned len, const uint64_t *gpr_before,
                          const uint64_t *gpr_after);
 
+/* VMX event records, in the same stream as the instructions:
+ *   <n> <cycles> vmentry launch=<0|1> rip=<guest rip>
+ *   <n> <cycles> vmexit reason=<r> <name> qual=<q> rip=<guest rip>
+ *   <n> <cycles> vmentry-fail reason=<r|error> qual=<q> <explanation>
+ *   <n> <cycles> vmfail error=<n>
+ *   <n> <cycles> vmabort indicator=<n>
+ * where n is the number of instructions retired so far.  Returns the
+ * length written. */
+size_t vtx_tracer_format_vmx(char *buf, size_t buflen, const struct vtx_vmx_event *ev);
+/* Send a line to the trace output (no-op without one). */
+void vtx_tracer_emit(struct vtx_tracer *t, const char *line, size_t len);
+
 #endif

@@ -68,9 +68,16 @@ static void usage_run(FILE *f)
 	        "                          (default: all) to stderr: index, cycles, CS:RIP,\n"
 	        "                          bytes, disassembly, changed registers\n"
 	        "  --trace-file FILE       write the trace to FILE instead of stderr\n"
+	        "  --cpu-profile NAME|FILE VMX capabilities the CPU reports: a built-in\n"
+	        "                          profile or a profile file (docs/cpu-profiles.md)\n"
+	        "  --feature-control N     IA32_FEATURE_CONTROL as the firmware leaves it\n"
+	        "                          (default 0x5: locked, VMXON allowed; 0: unlocked)\n"
 	        "  -h, --help              show this help\n"
-	        "\n%s",
-	        exit_table);
+	        "\n");
+	fputs("CPU profiles:", f);
+	for (size_t i = 0; vtx_cpu_profile_name(i); i++)
+		fprintf(f, " %s%s", vtx_cpu_profile_name(i), i == 0 ? " (default)" : "");
+	fprintf(f, "\n\n%s", exit_table);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -156,13 +163,16 @@ static const char *exc_name(unsigned v)
 
 struct run_opts {
 	uint64_t ram, max_insns, trace_first, trace_count;
-	const char *append, *image, *trace_file;
+	const char *append, *image, *trace_file, *cpu_profile;
+	uint64_t feature_control;
+	const char *feature_control_arg; /* NULL: the default */
 	const char **modules;
 	size_t nmodules;
 	int stats, trace;
 };
 
-enum { OPT_APPEND = 256, OPT_MODULE, OPT_MAX_INSNS, OPT_STATS, OPT_TRACE, OPT_TRACE_FILE };
+enum { OPT_APPEND = 256, OPT_MODULE, OPT_MAX_INSNS, OPT_STATS, OPT_TRACE, OPT_TRACE_FILE,
+       OPT_CPU_PROFILE, OPT_FEATURE_CONTROL };
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
@@ -173,6 +183,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "trace", optional_argument, NULL, OPT_TRACE },
 		{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
+		{ "cpu-profile", required_argument, NULL, OPT_CPU_PROFILE },
+		{ "feature-control", required_argument, NULL, OPT_FEATURE_CONTROL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -219,6 +231,14 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		case OPT_TRACE_FILE:
 			o->trace_file = optarg;
 			break;
+		case OPT_CPU_PROFILE:
+			o->cpu_profile = optarg;
+			break;
+		case OPT_FEATURE_CONTROL:
+			if (parse_u64(optarg, &o->feature_control))
+				return usage_error("invalid IA32_FEATURE_CONTROL value '%s'", optarg);
+			o->feature_control_arg = optarg;
+			break;
 		case 'h':
 			usage_run(stdout);
 			return -1;
@@ -258,6 +278,30 @@ static void print_stats(const vtx_t *vtx, double wall)
 	        " invalidated, %" PRIu64 " flushes\n",
 	        st.icache_lookups, st.icache_jc_hits, st.icache_hash_hits, st.icache_misses,
 	        st.icache_decoded, st.icache_invalidated, st.icache_flushes);
+	if (st.vm_entries || st.vm_exits[33] || st.vm_exits[34]) {
+		fprintf(stderr, "softvtx: vmx: %" PRIu64 " VM entries; VM exits by reason:",
+		        st.vm_entries);
+		for (unsigned r = 0; r < VTX_EXIT_REASONS; r++)
+			if (st.vm_exits[r])
+				fprintf(stderr, " %u=%" PRIu64, r, st.vm_exits[r]);
+		fputc('\n', stderr);
+	}
+}
+
+/* Every VM-entry failure is named on stderr with its check ID: no CPU
+ * tells a hypervisor author which rule failed, softvtx does. */
+static void vmx_note(void *opaque, const struct vtx_vmx_event *ev)
+{
+	(void)opaque;
+	if (ev->kind != VTX_VMX_ENTRY_FAIL)
+		return;
+	if (ev->reason)
+		fprintf(stderr, "softvtx: VM entry failed at %" PRIu64 ": %s -> exit %u (0x%08x) "
+		        "qual %" PRIu64 "\n", ev->icount, ev->explanation ? ev->explanation : "?",
+		        ev->reason & 0xffff, ev->reason, ev->qual);
+	else
+		fprintf(stderr, "softvtx: VM entry failed at %" PRIu64 ": %s -> VMfailValid(%u)\n",
+		        ev->icount, ev->explanation ? ev->explanation : "?", ev->error);
 }
 
 /* The one-line reason for the outcome, and the process exit status. */
@@ -321,6 +365,21 @@ static int cmd_run(int argc, char **argv)
 		free(o.modules);
 		return st == VTX_ERR_NOMEM ? EXIT_INTERNAL : EXIT_USAGE;
 	}
+	if (o.cpu_profile) {
+		st = vtx_set_cpu_profile(vtx, o.cpu_profile, err, sizeof(err));
+		if (st != VTX_OK) {
+			fprintf(stderr, "softvtx: %s\n", err[0] ? err : vtx_strerror(st));
+			free(o.modules);
+			vtx_close(vtx);
+			return st == VTX_ERR_NOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		}
+	}
+	if (o.feature_control_arg && vtx_set_feature_control(vtx, o.feature_control) != VTX_OK) {
+		free(o.modules);
+		vtx_close(vtx);
+		return usage_error("IA32_FEATURE_CONTROL value '%s' sets bits the CPU does not have "
+		                   "(0x1 lock, 0x4 VMXON outside SMX)", o.feature_control_arg);
+	}
 	st = vtx_load_multiboot(vtx, o.image, o.append, o.modules, o.nmodules, err, sizeof(err));
 	free(o.modules);
 	if (st != VTX_OK) {
@@ -343,6 +402,7 @@ static int cmd_run(int argc, char **argv)
 			return EXIT_INTERNAL;
 		}
 	}
+	vtx_set_vmx_hook(vtx, vmx_note, NULL);
 	t0 = now_seconds();
 	stop = vtx_run(vtx, o.max_insns);
 	fflush(stdout);

@@ -48,9 +48,12 @@ check "--help exits 0" '[ $rc -eq 0 ]'
 check "--help documents the exit statuses" 'grep -q "Exit status" "$dir/out" && grep -q "triple fault" "$dir/out"'
 run run --help
 check "run --help exits 0" '[ $rc -eq 0 ]'
-for o in -m --append --module --max-insns --stats --trace --trace-file; do
+for o in -m --append --module --max-insns --stats --trace --trace-file --cpu-profile \
+	--feature-control; do
 	check "run --help lists $o" 'grep -q -- "$o" "$dir/out"'
 done
+check "run --help lists the built-in CPU profiles" \
+	'grep -q "^CPU profiles: skylake-x (default) bochs-2.7" "$dir/out"'
 
 run
 check "no command: status 2" '[ $rc -eq 2 ]'
@@ -60,6 +63,52 @@ run run -m lots "$dir/exit.bin"
 check "bad -m: status 2, one line" '[ $rc -eq 2 ] && [ $(errlines) -eq 1 ]'
 run run
 check "no IMAGE: status 2, one line" '[ $rc -eq 2 ] && [ $(errlines) -eq 1 ]'
+
+# --cpu-profile (docs/cpu-profiles.md): a built-in name or a file; an
+# unknown name or an invalid file is a usage error with one line.
+profiles=$(cd "$(dirname "$0")/../../profiles" && pwd)
+run run --cpu-profile nosuch "$dir/exit.bin"
+check "unknown --cpu-profile: status 2, one line listing the names" \
+	'[ $rc -eq 2 ] && [ $(errlines) -eq 1 ] && grep -q "nosuch.*skylake-x" "$dir/err"'
+run run --cpu-profile "$dir/missing.profile" "$dir/exit.bin"
+check "missing --cpu-profile file: status 2, one line" '[ $rc -eq 2 ] && [ $(errlines) -eq 1 ]'
+sed 's/^0x48E = 0xFFF9FFFE/0x48E = 0xFFF9FFF6/' "$profiles/skylake-x.profile" > "$dir/bad.profile"
+run run --cpu-profile "$dir/bad.profile" "$dir/exit.bin"
+check "invalid --cpu-profile file: status 2, one line naming INV-3" \
+	'[ $rc -eq 2 ] && [ $(errlines) -eq 1 ] && grep -q "bad.profile: INV-3: " "$dir/err"'
+printf 'name = x\n0x480 = 0x00D81000_0000002B\nbogus line\n' > "$dir/syntax.profile"
+run run --cpu-profile "$dir/syntax.profile" "$dir/exit.bin"
+check "--cpu-profile syntax error: status 2, one line with the line number" \
+	'[ $rc -eq 2 ] && [ $(errlines) -eq 1 ] && grep -q "syntax.profile:3: " "$dir/err"'
+# mov ecx,0x482; rdmsr; shr edx,24; mov eax,edx; out 0xf4,al: exits with
+# bits 63:56 of IA32_VMX_PROCBASED_CTLS, 0xFF in skylake-x and 0xF7 (no
+# monitor trap flag) in bochs-2.7 (status (v << 1 | 1) & 0xFF).
+mkflat "$dir/proc.bin" "b982040000 0f32 c1ea18 89d0 e6f4"
+for p in skylake-x "$profiles/skylake-x.profile"; do
+	run run --cpu-profile "$p" "$dir/proc.bin"
+	check "--cpu-profile $(basename "$p"): IA32_VMX_PROCBASED_CTLS[63:56] = 0xFF" \
+		'[ $rc -eq 255 ] && [ $(errlines) -eq 0 ]'
+done
+for p in bochs-2.7 "$profiles/bochs-2.7.profile"; do
+	run run --cpu-profile "$p" "$dir/proc.bin"
+	check "--cpu-profile $(basename "$p"): IA32_VMX_PROCBASED_CTLS[63:56] = 0xF7" \
+		'[ $rc -eq 239 ] && [ $(errlines) -eq 0 ]'
+done
+run run "$dir/proc.bin"
+check "default CPU profile is skylake-x" '[ $rc -eq 255 ]'
+
+# mov ecx,0x3a; rdmsr; out 0xf4,al: exits with IA32_FEATURE_CONTROL[7:0]
+# (vmx-capabilities.md §3: the firmware leaves 0x5, lock + VMXON outside
+# SMX, when VMX is reported).
+mkflat "$dir/fc.bin" "b93a000000 0f32 e6f4"
+run run "$dir/fc.bin"
+check "firmware leaves IA32_FEATURE_CONTROL = 0x5 (status 11)" '[ $rc -eq 11 ]'
+run run --feature-control 0 "$dir/fc.bin"
+check "--feature-control 0 leaves it clear (status 1)" '[ $rc -eq 1 ]'
+run run --feature-control 0x4 "$dir/fc.bin"
+check "--feature-control 0x4 (status 9)" '[ $rc -eq 9 ]'
+run run --feature-control 0x2 "$dir/fc.bin"
+check "--feature-control with an SMX bit: status 2, one line" '[ $rc -eq 2 ] && [ $(errlines) -eq 1 ]'
 
 run run "$dir/missing.elf"
 check "missing image: status 4, one line naming it" \
