@@ -193,7 +193,7 @@ int cr_write(struct cpu *cpu, unsigned n, uint64_t val)
 	}
 }
 
-int efer_write(struct cpu *cpu, uint64_t val)
+uint64_t efer_supported(const struct cpu *cpu)
 {
 	uint64_t ok = 0;
 
@@ -203,6 +203,13 @@ int efer_write(struct cpu *cpu, uint64_t val)
 		ok |= EFER_LME | EFER_LMA;
 	if (cpuid_has(cpu, FEAT_NX))
 		ok |= EFER_NXE;
+	return ok;
+}
+
+int efer_write(struct cpu *cpu, uint64_t val)
+{
+	uint64_t ok = efer_supported(cpu);
+
 	/* Vol. 4 Table 2-2: reserved bits are #GP(0). */
 	if (val & ~ok)
 		return cpu_gp0(cpu);

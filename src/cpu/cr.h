@@ -26,6 +26,8 @@ int efer_write(struct cpu *cpu, uint64_t val) WARN_UNUSED;
 
 /* The CR4 bits this processor lets software set (depends on CPUID). */
 uint64_t cr4_supported(const struct cpu *cpu);
+/* The EFER bits CPUID reports (SCE, LME/LMA, NXE): the rest are reserved. */
+uint64_t efer_supported(const struct cpu *cpu);
 
 /* CR0 bits that exist; the others read 0 and ignore writes (§2.5). */
 #define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | \

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../cpu/cpuid.h"
+#include "../cpu/cr.h"
 
 #define VC_BASIC "performed by VMLAUNCH/VMRESUME before the entry checks (vmx-instructions.md)"
 #define VC_NO_SMM "needs SMM and the dual-monitor treatment, which softvtx does not model: " \
@@ -43,15 +44,7 @@ const struct vmentry_check_info *vmentry_check_find(const char *id)
 
 uint64_t vc_efer_valid(const struct cpu *cpu)
 {
-	uint64_t ok = 0;
-
-	if (cpuid_has(cpu, FEAT_SYSCALL))
-		ok |= EFER_SCE;
-	if (cpuid_has(cpu, FEAT_LM))
-		ok |= EFER_LME | EFER_LMA;
-	if (cpuid_has(cpu, FEAT_NX))
-		ok |= EFER_NXE;
-	return ok;
+	return efer_supported(cpu);
 }
 
 bool vc_cpu64(const struct cpu *cpu)
