@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../cpu/cpuid.h"
 #include "../cpu/cr.h"
 
 #define VC_BASIC "performed by VMLAUNCH/VMRESUME before the entry checks (vmx-instructions.md)"
