@@ -131,8 +131,13 @@ static int deliver_real(struct cpu *cpu, const struct event *ev)
 }
 
 /* The software-interrupt redirection bit map of a virtual-8086 task: the
- * 32 bytes just below the I/O map base (SDM Vol. 3A §20.3.3.5, Figure
- * 20-5).  Sets *redirect when bit n is clear. */
+ * 32 bytes just below the I/O map base (SDM Vol. 3A §20.3.3, Figure 20-5:
+ * "Bit 0 in the interrupt redirection bit map (which maps to vector zero
+ * in the interrupt table) is located at the I/O base map address in the
+ * TSS minus 32 bytes").  Sets *redirect when bit n is clear.  The SDM
+ * gives no rule for a map that lies beyond the TSS limit; that is #GP(0)
+ * here, as in Bochs (the I/O permission bit map beyond the limit is
+ * #GP(0) too, SDM Vol. 1 §19.5.2). */
 static int vme_redirected(struct cpu *cpu, unsigned vector, bool *redirect)
 {
 	const struct seg *tr = &cpu->seg[SEG_TR];
@@ -151,8 +156,13 @@ static int vme_redirected(struct cpu *cpu, unsigned vector, bool *redirect)
 }
 
 /* INT n redirected by VME to the 8086 program's own handler, through the
- * vector table at linear address 0 of the virtual-8086 task (SDM Vol. 2
- * INT n, "redirect interrupt to 8086 program interrupt handler"). */
+ * vector table at linear address 0 of the virtual-8086 task: SDM Vol. 3A
+ * Table 20-2 methods 5 (IOPL = 3) and 6 (IOPL < 3), and Vol. 2 INT n:
+ * "Push EFLAGS[15:0]; (* if IOPL < 3, save VIF in IF position and save
+ * IOPL position as 3 *) Push CS; Push IP; IF IOPL = 3 THEN IF := 0; ELSE
+ * VIF := 0; FI; TF := 0; load CS and EIP (lower 16 bits only) from entry
+ * n in interrupt vector table".  The processor stays in virtual-8086
+ * mode; the vector table is read and the frame written at CPL 3. */
 static int deliver_vm86_redirect(struct cpu *cpu, const struct event *ev)
 {
 	uint64_t fl = flags_read(cpu), img = fl & 0xffff, ent, sp = cpu->gpr[R_RSP];
@@ -501,15 +511,23 @@ static int deliver(struct cpu *cpu, const struct event *ev)
 		if (cpu->cr4 & CR4_VME) {
 			bool redirect;
 
-			/* "Consult bit n of the software interrupt
-			 * redirection bit map in the TSS; IF bit n is clear
-			 * THEN redirect ... ELSE IF IOPL = 3 THEN GOTO
-			 * PROTECTED-MODE ELSE #GP(0)" */
+			/* SDM Vol. 2 INT n: "IF (EFLAGS.VM = 1 AND CR4.VME
+			 * = 1 AND INT n) THEN Consult bit n of the software
+			 * interrupt redirection bit map in the TSS; IF bit n
+			 * is clear THEN (* redirect interrupt to 8086
+			 * program interrupt handler *) ... ELSE IF IOPL = 3
+			 * THEN GOTO PROTECTED-MODE; ELSE #GP(0)".  Only INT
+			 * n (EV_SOFT_INT): "The software interrupt
+			 * redirection bit map does not affect hardware
+			 * generated interrupts and exceptions" (Vol. 3A
+			 * §20.3.3), and INT3/INTO are not IOPL-sensitive. */
 			TRY(vme_redirected(cpu, ev->vector, &redirect));
 			if (redirect)
 				return deliver_vm86_redirect(cpu, ev);
 		}
-		/* "IF (EFLAGS.VM = 1 AND EFLAGS.IOPL < 3 AND INT n) THEN #GP(0)" */
+		/* "IF (EFLAGS.VM = 1 AND CR4.VME = 0 AND IOPL < 3 AND INT n)
+		 * THEN #GP(0)", and the same for a set bit with VME (Table
+		 * 20-2 methods 2 and 3). */
 		if (iopl < 3)
 			return cpu_gp0(cpu);
 	}

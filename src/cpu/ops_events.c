@@ -98,8 +98,17 @@ static int iret_real(struct cpu *cpu, unsigned lg)
 	return X_JUMP;
 }
 
-/* RETURN-FROM-VIRTUAL-8086-MODE, with the CR4.VME form of SDM Vol. 3A
- * §20.3.3.4 / Vol. 2 IRET for IOPL < 3 and a 16-bit operand. */
+/* RETURN-FROM-VIRTUAL-8086-MODE (SDM Vol. 2 "IRET"), plus the CR4.VME form
+ * for IOPL < 3 and a 16-bit operand.  Vol. 2 gives only "#GP(0); (* Trap
+ * to virtual-8086 monitor: PE = 1, VM = 1, IOPL < 3 *)"; the VME form is
+ * the return from Table 20-2 method 6 ("An IRET instruction at the end of
+ * the handler procedure reverses these steps", Vol. 3A §20.3.3.4-5).
+ * It takes the FLAGS image as POPF does (§20.3.2: when an 8086 program
+ * tries to change IF with POPF "the processor will change the VIF flag
+ * instead, leaving IF unchanged"), with POPF's #GP(0) conditions on VIP
+ * and TF (§20.3.2: VIF and VIP both set "can only occur immediately
+ * following execution of a POPF or IRET instruction"; Bochs makes the
+ * same checks).  The 32-bit form stays #GP(0), as POPFD does. */
 static int iret_vm86(struct cpu *cpu, unsigned lg)
 {
 	unsigned sz = 1u << lg;
@@ -117,9 +126,9 @@ static int iret_vm86(struct cpu *cpu, unsigned lg)
 	if (ip > cpu->seg[SEG_CS].limit)
 		return cpu_gp0(cpu);
 	if (iopl < 3) {
-		/* VME: "IF ((VIP = 1) and (tempFLAGS.IF = 1)) or
-		 * (tempFLAGS.TF = 1) THEN #GP(0)"; IF is copied to VIF and IF
-		 * and IOPL keep their values. */
+		/* VME, as POPF: "IF (EFLAGS.VIP = 1 AND tempFLAGS[9] = 1) OR
+		 * tempFLAGS[8] = 1 THEN #GP(0); ELSE EFLAGS.VIF :=
+		 * tempFLAGS[9]"; IF and IOPL keep their values. */
 		if (((f & RFLAGS_VIP) && (t & RFLAGS_IF)) || (t & RFLAGS_TF))
 			return cpu_gp0(cpu);
 		keep = ~0xffffull | RFLAGS_IF | RFLAGS_IOPL;

@@ -27,9 +27,12 @@ int op_pushf(struct cpu *cpu, const struct insn *in)
 	uint64_t f = flags_read(cpu);
 
 	if (cpu->mode == MODE_VM86 && iopl_of(f) < 3) {
-		/* "IF (CR4.VME = 0) or (OperandSize = 32) THEN #GP(0)";
-		 * VME with a 16-bit operand pushes VIF in the IF position
-		 * and IOPL as 3 (SDM Vol. 3A §20.3.3.2). */
+		/* "IF (CR4.VME = 0) OR (OperandSize = 32) THEN #GP(0); (*
+		 * Trap to virtual-8086 monitor *) ELSE tempFLAGS =
+		 * EFLAGS[15:0]; tempFLAGS[9] = tempFLAGS[19]; (* VIF replaces
+		 * IF *) tempFlags[13:12] = 3; (* IOPL is set to 3 in image
+		 * stored on the stack *)".  IOPL = 3 takes the ordinary path
+		 * below: VIF is not involved then (SDM Vol. 3A §20.3.2). */
 		if (!(cpu->cr4 & CR4_VME) || size != 2)
 			return cpu_gp0(cpu);
 		f &= ~(uint64_t)RFLAGS_IF;
@@ -51,13 +54,16 @@ int op_popf(struct cpu *cpu, const struct insn *in)
 	unsigned iopl = iopl_of(cur);
 
 	if (cpu->mode == MODE_VM86 && iopl < 3) {
-		/* "IF (OperandSize = 32) OR (CR4.VME = 0) THEN #GP(0)" */
+		/* "IF (Operandsize = 32) OR (CR4.VME = 0) THEN #GP(0); (*
+		 * Trap to virtual-8086 monitor. *)" */
 		if (size != 2 || !(cpu->cr4 & CR4_VME))
 			return cpu_gp0(cpu);
 		TRY(stack_peek(cpu, 2, 0, &t));
 		/* "IF (EFLAGS.VIP = 1 AND tempFLAGS[9] = 1) OR tempFLAGS[8] = 1
-		 * THEN #GP(0) ELSE EFLAGS.VIF := tempFLAGS[9]; EFLAGS[15:0] :=
-		 * tempFLAGS; (* IF and IOPL unaffected *)" */
+		 * THEN #GP(0); ELSE EFLAGS.VIF := tempFLAGS[9]; EFLAGS[15:0]
+		 * := tempFLAGS; (* All non-reserved bits except IOPL and IF
+		 * can be modified; IOPL, IF, and all reserved bits are
+		 * unaffected. *)" */
 		if (((cur & RFLAGS_VIP) && (t & RFLAGS_IF)) || (t & RFLAGS_TF))
 			return cpu_gp0(cpu);
 		m = (RFLAGS_DEFINED & 0xffff) & ~(uint64_t)(RFLAGS_IF | RFLAGS_IOPL);
@@ -93,11 +99,17 @@ int op_popf(struct cpu *cpu, const struct insn *in)
 	return X_OK;
 }
 
-/* CLI (SDM Vol. 2 "CLI"):
+/* CLI (SDM Vol. 2 "CLI", Table 3-7):
  *   real mode, or IOPL >= CPL (IOPL = 3 in vm86) -> IF := 0
  *   protected, CPL = 3 > IOPL, CR4.PVI          -> VIF := 0
  *   vm86, IOPL < 3, CR4.VME                      -> VIF := 0
- *   otherwise #GP(0) */
+ *   otherwise #GP(0)
+ * "PVI mode (protected-mode virtual interrupts): CR0.PE = 1, EFLAGS.VM =
+ * 0, CPL = 3, and CR4.PVI = 1; VME mode (virtual-8086 mode extensions):
+ * CR0.PE = 1, EFLAGS.VM = 1, and CR4.VME = 1.  If IOPL < 3 and either VME
+ * mode or PVI mode is active, CLI clears the VIF flag in the EFLAGS
+ * register, leaving IF unaffected."  "Protected mode" there includes
+ * compatibility and 64-bit mode, and vm86 implies CPL = 3 (cpu.c). */
 int op_cli(struct cpu *cpu, const struct insn *in)
 {
 	unsigned iopl = iopl_of(cpu->rflags);
@@ -116,16 +128,20 @@ int op_cli(struct cpu *cpu, const struct insn *in)
 }
 
 /* STI (SDM Vol. 2 "STI"): as CLI, except that the virtual form needs
- * VIP = 0 ("IF VIP = 0 THEN VIF := 1; ELSE #GP(0)").  Setting IF from 0
- * blocks interrupts until the next instruction has completed. */
+ * VIP = 0: "IF ((IOPL < 3) and (VIP = 0) and (VME = 1)) THEN VIF := 1
+ * ELSE #GP(0)", and SDM Vol. 3A §20.4 for PVI at CPL 3.  Setting IF from
+ * 0 blocks interrupts until the next instruction has completed; setting
+ * VIF does not (VIF masks nothing in the processor). */
 int op_sti(struct cpu *cpu, const struct insn *in)
 {
 	unsigned iopl = iopl_of(cpu->rflags);
 
 	(void)in;
 	if (cpu->mode == MODE_REAL || iopl >= cpu->cpl) {
-		if (!(cpu->rflags & RFLAGS_IF))
+		if (!(cpu->rflags & RFLAGS_IF)) {
 			cpu->intr_shadow = 1;
+			cpu->shadow_mov_ss = false;
+		}
 		cpu->rflags |= RFLAGS_IF;
 		return X_OK;
 	}
