@@ -141,6 +141,15 @@ struct cpu {
 	uint64_t tsc_aux, apic_base, pat, mtrr_def_type, misc_enable;
 	uint64_t feature_control;
 
+	/* MONITOR/MWAIT (ops_wait.c): address-range monitoring armed by
+	 * MONITOR, and the guest-physical address of the monitored line.
+	 * Cleared by reset, by MWAIT and by VM entry and exit. */
+	bool monitor_armed;
+	uint64_t monitor_gpa;
+	/* RDRAND/RDSEED (ops_rand.c): values drawn since reset, the counter
+	 * of the deterministic generator. */
+	uint64_t rand_count;
+
 	/* --- derived state (recomputed, never authoritative) --- */
 	enum cpu_mode mode;
 	uint8_t cpl;
@@ -193,6 +202,11 @@ struct cpu {
 	bool tlb_has_large;    /* an entry came from a 2M/4M/1G page */
 	uint64_t t_base;       /* threaded dispatch: RIP of the running block */
 	const struct insn *t_stop; /* threaded dispatch: the record it stopped at */
+	struct block *t_block; /* threaded dispatch: the running block */
+	uint64_t t_end;        /* threaded dispatch: icount the budget ends at */
+	uint32_t t_gen;        /* threaded dispatch: xlat_gen when the chain began */
+	uint32_t t_chain;      /* threaded dispatch: blocks the chain may still
+	                          enter directly (thread.c) */
 	uint32_t xlat_gen;     /* bumped whenever linear -> block mappings may
 	                          change: TLB flushes and decode-cache flushes
 	                          (guards the blocks' successor links) */

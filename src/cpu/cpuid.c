@@ -16,7 +16,9 @@
  * Leaf 1 EDX, bit by bit:
  *   0 FPU    B  x87 is out of scope (instructions #UD); every x86-64
  *               processor has it and 64-bit software assumes it
- *   1 VME    -  virtual-8086 interrupt extensions not modelled
+ *   1 VME       CR4.VME and CR4.PVI (cr.c): VIF/VIP for CLI/STI/PUSHF/POPF
+ *               /IRET (ops_flags.c, ops_events.c) and INT n redirection
+ *               through the TSS bitmap (events.c)
  *   2 DE       CR4.DE, DR4/DR5 #UD (cr.c)
  *   3 PSE      4 MB pages (mmu.c)
  *   4 TSC      RDTSC, CR4.TSD
@@ -37,20 +39,25 @@
  *  25 SSE    B  mandatory in IA-32e mode; instructions #UD
  *  26 SSE2   B  mandatory in IA-32e mode; instructions #UD
  * Leaf 1 ECX: 13 CX16, 17 PCID (CR3 writes always flush), 22 MOVBE,
- *   23 POPCNT; 5 VMX once the VMX instructions have rows.  No XSAVE,
+ *   23 POPCNT; 5 VMX once the VMX instructions have rows; 3 MONITOR
+ *   (MONITOR/MWAIT, ops_wait.c: MWAIT never sleeps; leaf 05H below) and
+ *   30 RDRAND (ops_rand.c: deterministic values, not random).  No XSAVE,
  *   OSXSAVE or AVX, no hypervisor bit.
- * Leaf 7 EBX: 3 BMI1, 7 SMEP, 8 BMI2, 10 INVPCID, 20 SMAP (needs STAC/CLAC),
- *   23 CLFLUSHOPT, 24 CLWB.
+ * Leaf 7 EBX: 3 BMI1, 7 SMEP, 8 BMI2, 10 INVPCID, 18 RDSEED (ops_rand.c),
+ *   20 SMAP (needs STAC/CLAC), 23 CLFLUSHOPT, 24 CLWB.
  * Leaf 80000001H ECX: 0 LAHF/SAHF in 64-bit mode, 5 LZCNT, 8 PREFETCHW;
  *   EDX: 11 SYSCALL, 20 NX, 26 1 GB pages, 27 RDTSCP, 29 LM.
  */
+#define FEAT_NEED_MAX 14
+
 struct feat_row {
 	uint64_t feat;
-	uint16_t need[12];
+	uint16_t need[FEAT_NEED_MAX];
 };
 
 static const struct feat_row feat_rows[] = {
 	{ CPUID_FEAT(1, CPUID_EDX, 0), { 0 } },                       /* FPU (B) */
+	{ FEAT_VME, { 0 } },
 	{ FEAT_DE, { 0 } },
 	{ FEAT_PSE, { 0 } },
 	{ FEAT_TSC, { X86_INS_RDTSC } },
@@ -70,11 +77,19 @@ static const struct feat_row feat_rows[] = {
 	{ FEAT_SSE, { 0 } },                                          /* (B) */
 	{ CPUID_FEAT(1, CPUID_EDX, 26), { 0 } },                       /* SSE2 (B) */
 	{ CPUID_FEAT(1, CPUID_ECX, 13), { X86_INS_CMPXCHG16B } },
-	/* VMX: reported once the VMX instructions have rows (a later issue). */
+	/* VMX: reported once every VMX instruction has its row
+	 * (src/vmx/ops_vmx.def); INVEPT, INVVPID and VMFUNC included, as the
+	 * default CPU profile advertises EPT, VPID and VM functions.  What
+	 * VMX can do is reported by the capability MSRs (src/vmx/profile.c),
+	 * never by CPUID (shared/spec/vmx-capabilities.md §10). */
 	{ FEAT_VMX, { X86_INS_VMXON, X86_INS_VMXOFF, X86_INS_VMCLEAR, X86_INS_VMPTRLD,
 	              X86_INS_VMPTRST, X86_INS_VMREAD, X86_INS_VMWRITE, X86_INS_VMLAUNCH,
-	              X86_INS_VMRESUME, X86_INS_VMCALL } },
+	              X86_INS_VMRESUME, X86_INS_VMCALL, X86_INS_INVEPT, X86_INS_INVVPID,
+	              X86_INS_VMFUNC } },
 	{ FEAT_PCID, { 0 } },
+	{ FEAT_MONITOR, { X86_INS_MONITOR, X86_INS_MWAIT } },
+	{ FEAT_RDRAND, { X86_INS_RDRAND } },
+	{ FEAT_RDSEED, { X86_INS_RDSEED } },
 	{ CPUID_FEAT(1, CPUID_ECX, 22), { X86_INS_MOVBE } },
 	{ CPUID_FEAT(1, CPUID_ECX, 23), { X86_INS_POPCNT } },
 	{ CPUID_FEAT(7, CPUID_EBX, 3), { X86_INS_ANDN, X86_INS_BEXTR, X86_INS_BLSI, X86_INS_BLSMSK,
@@ -98,7 +113,7 @@ static const struct feat_row feat_rows[] = {
 
 static bool rows_present(const uint16_t *need)
 {
-	for (unsigned i = 0; i < 12 && need[i]; i++) {
+	for (unsigned i = 0; i < FEAT_NEED_MAX && need[i]; i++) {
 		const struct opdesc *od = optable_lookup(need[i]);
 
 		if (!od || !od->fn)
@@ -111,15 +126,37 @@ static uint32_t feat_leaf(uint64_t feat) { return (uint32_t)(feat >> 8); }
 static unsigned feat_reg(uint64_t feat) { return (unsigned)(feat >> 6) & 3; }
 static unsigned feat_bit(uint64_t feat) { return (unsigned)feat & 31; }
 
-/* OR into out[] every advertised bit of `leaf` (subleaf 0). */
-static void add_features(uint32_t leaf, uint32_t out[4])
+/* The feature words of the leaves feat_rows names.  The op table is
+ * fixed at build time, so they are computed once (VM entry checks and CR
+ * writes ask for features often); computing them twice is harmless. */
+static const uint32_t feat_leaves[3] = { 1, 7, 0x80000001u };
+static uint32_t feat_words[3][4];
+static bool feat_words_ready;
+
+static void compute_feat_words(void)
 {
+	uint32_t w[3][4] = { { 0 } };
+
 	for (size_t i = 0; i < sizeof(feat_rows) / sizeof(feat_rows[0]); i++) {
 		const struct feat_row *r = &feat_rows[i];
 
-		if (feat_leaf(r->feat) == leaf && rows_present(r->need))
-			out[feat_reg(r->feat)] |= 1u << feat_bit(r->feat);
+		for (unsigned l = 0; l < 3; l++)
+			if (feat_leaf(r->feat) == feat_leaves[l] && rows_present(r->need))
+				w[l][feat_reg(r->feat)] |= 1u << feat_bit(r->feat);
 	}
+	memcpy(feat_words, w, sizeof(w));
+	feat_words_ready = true;
+}
+
+/* OR into out[] every advertised bit of `leaf` (subleaf 0). */
+static void add_features(uint32_t leaf, uint32_t out[4])
+{
+	if (!feat_words_ready)
+		compute_feat_words();
+	for (unsigned l = 0; l < 3; l++)
+		if (feat_leaves[l] == leaf)
+			for (unsigned r = 0; r < 4; r++)
+				out[r] |= feat_words[l][r];
 }
 
 bool cpuid_has(const struct cpu *cpu, uint64_t feat)
@@ -167,6 +204,20 @@ void cpuid_query(const struct cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_
 		/* AL = 1 (one call); no descriptors: caches are not modelled. */
 		out[CPUID_EAX] = 1;
 		break;
+	case 5: {
+		/* MONITOR/MWAIT parameters, only while leaf 1 reports MONITOR
+		 * (cpuid.h: 64-byte lines, EMX and IBE, one C1 sub-state). */
+		uint32_t l1[4] = { 0 };
+
+		add_features(1, l1);
+		if (l1[feat_reg(FEAT_MONITOR)] & (1u << feat_bit(FEAT_MONITOR))) {
+			out[CPUID_EAX] = CPUID_MONITOR_LINE;
+			out[CPUID_EBX] = CPUID_MONITOR_LINE;
+			out[CPUID_ECX] = CPUID_5_ECX_EMX | CPUID_5_ECX_IBE;
+			out[CPUID_EDX] = CPUID_5_EDX;
+		}
+		break;
+	}
 	case 7:
 		if (subleaf == 0)
 			add_features(7, out);
@@ -190,7 +241,7 @@ void cpuid_query(const struct cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_
 		out[CPUID_EAX] = CPU_MAXPHYADDR | (48u << 8);
 		break;
 	default:
-		/* Leaves 3-6 and 80000005H-80000006H: nothing to report. */
+		/* Leaves 3, 4, 6 and 80000005H-80000006H: nothing to report. */
 		break;
 	}
 }

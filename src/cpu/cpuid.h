@@ -21,6 +21,7 @@ enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 #define CPUID_FEAT(leaf, reg, bit) (((uint64_t)(leaf) << 8) | ((unsigned)(reg) << 6) | (bit))
 
 /* The features the rest of the CPU asks about. */
+#define FEAT_VME       CPUID_FEAT(1, CPUID_EDX, 1)
 #define FEAT_DE        CPUID_FEAT(1, CPUID_EDX, 2)
 #define FEAT_PSE       CPUID_FEAT(1, CPUID_EDX, 3)
 #define FEAT_TSC       CPUID_FEAT(1, CPUID_EDX, 4)
@@ -31,7 +32,11 @@ enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 #define FEAT_SSE       CPUID_FEAT(1, CPUID_EDX, 25)
 #define FEAT_CLFSH     CPUID_FEAT(1, CPUID_EDX, 19)
 #define FEAT_VMX       CPUID_FEAT(1, CPUID_ECX, 5)
+#define FEAT_SMX       CPUID_FEAT(1, CPUID_ECX, 6)
 #define FEAT_PCID      CPUID_FEAT(1, CPUID_ECX, 17)
+#define FEAT_MONITOR   CPUID_FEAT(1, CPUID_ECX, 3)
+#define FEAT_RDRAND    CPUID_FEAT(1, CPUID_ECX, 30)
+#define FEAT_RDSEED    CPUID_FEAT(7, CPUID_EBX, 18)
 #define FEAT_XSAVE     CPUID_FEAT(1, CPUID_ECX, 26)
 #define FEAT_FSGSBASE  CPUID_FEAT(7, CPUID_EBX, 0)
 #define FEAT_SMEP      CPUID_FEAT(7, CPUID_EBX, 7)
@@ -49,6 +54,15 @@ enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 #define FEAT_LM        CPUID_FEAT(0x80000001u, CPUID_EDX, 29)
 
 #define CPUID_MAX_BASIC    0x7u
+
+/* Leaf 05H (MONITOR/MWAIT), reported with FEAT_MONITOR: the smallest and
+ * largest monitor-line size in bytes (EAX, EBX), the ECX extension bits
+ * EMX (MWAIT extensions are enumerated) and IBE (interrupts break MWAIT
+ * even when masked), and EDX: one C1 sub-state (bits 7:4). */
+#define CPUID_MONITOR_LINE 64u
+#define CPUID_5_ECX_EMX    (1u << 0)
+#define CPUID_5_ECX_IBE    (1u << 1)
+#define CPUID_5_EDX        (1u << 4)
 #define CPUID_MAX_EXTENDED 0x80000008u
 
 /* out[] = EAX, EBX, ECX, EDX for CPUID.(EAX=leaf, ECX=subleaf). */

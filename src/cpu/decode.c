@@ -245,6 +245,23 @@ static unsigned fix_bit_scan_id(const cs_insn *ci, const uint8_t *bytes)
 	return ci->id == X86_INS_BSF ? X86_INS_TZCNT : X86_INS_LZCNT;
 }
 
+/* RDRAND and RDSEED are "NFx 0F C7 /6" and "NFx 0F C7 /7" (SDM Vol. 2B
+ * "RDRAND", "RDSEED": #UD "If the F2H or F3H prefix is used").  Capstone
+ * 4.0.2 drops an F2 or F3 there and still reports RDRAND/RDSEED, although
+ * F3 0F C7 /6 (register form) is SENDUIPI, F3 0F C7 /7 is RDPID and the F2
+ * forms are undefined; softvtx implements none of them, so the record
+ * becomes #UD (and, being #UD, never a VM exit).  Every byte before the
+ * 0F escape is a prefix.  Tested in test_wait_rand.c. */
+static bool rand_with_f2_f3(const cs_insn *ci, const uint8_t *bytes)
+{
+	if (ci->id != X86_INS_RDRAND && ci->id != X86_INS_RDSEED)
+		return false;
+	for (unsigned i = 0; i < ci->size && bytes[i] != 0x0f; i++)
+		if (bytes[i] == 0xf2 || bytes[i] == 0xf3)
+			return true;
+	return false;
+}
+
 static bool legacy_prefix(uint8_t b)
 {
 	switch (b) {
@@ -470,7 +487,7 @@ int decode_one(struct decoder *d, const uint8_t *bytes, size_t n, unsigned code_
 	if (out->nops && (out->op[0].kind == OPK_CR || out->op[0].kind == OPK_DR ||
 	                  out->op[0].kind == OPK_SREG))
 		out->flags |= F_ENDBLK;
-	if (vex_after_bad_prefix(ci, bytes)) {
+	if (vex_after_bad_prefix(ci, bytes) || rand_with_f2_f3(ci, bytes)) {
 		out->fn = op_invalid;
 		out->flags = F_ENDBLK;
 		out->cost = C_INT;

@@ -121,20 +121,22 @@ static void baseline_and_absent_bits(void **state)
 		{ 1, CPUID_EDX, 25 }, { 1, CPUID_EDX, 26 }, { 1, CPUID_ECX, 17 }, { 7, CPUID_EBX, 7 },
 		{ 0x80000001u, CPUID_EDX, 20 }, { 0x80000001u, CPUID_EDX, 26 },
 		{ 0x80000001u, CPUID_EDX, 27 }, { 0x80000001u, CPUID_EDX, 29 },
+		/* VME: CR4.VME/PVI with VIF, VIP and INT n redirection (SDM
+		 * Vol. 3A §20.3, §20.4) are implemented. */
+		{ 1, CPUID_EDX, 1 },
+		/* MONITOR/MWAIT, RDRAND, RDSEED (ops_wait.c, ops_rand.c;
+		 * shared/spec/vmx-capabilities.md §10 reference profile). */
+		{ 1, CPUID_ECX, 3 }, { 1, CPUID_ECX, 30 }, { 7, CPUID_EBX, 18 },
 	};
 	static const struct { uint32_t leaf; unsigned reg, bit; } clear[] = {
-		{ 1, CPUID_EDX, 1 },  /* VME */
 		{ 1, CPUID_EDX, 9 },  /* APIC */
 		{ 1, CPUID_ECX, 0 },  /* SSE3 */
-		{ 1, CPUID_ECX, 3 },  /* MONITOR */
 		{ 1, CPUID_ECX, 26 }, /* XSAVE */
 		{ 1, CPUID_ECX, 27 }, /* OSXSAVE */
 		{ 1, CPUID_ECX, 28 }, /* AVX */
-		{ 1, CPUID_ECX, 30 }, /* RDRAND */
 		{ 1, CPUID_ECX, 31 }, /* hypervisor */
 		{ 7, CPUID_EBX, 0 },  /* FSGSBASE */
 		{ 7, CPUID_EBX, 5 },  /* AVX2 */
-		{ 7, CPUID_EBX, 18 }, /* RDSEED */
 		{ 7, CPUID_ECX, 2 },  /* UMIP */
 		{ 7, CPUID_ECX, 3 },  /* PKU */
 		{ 7, CPUID_ECX, 16 }, /* LA57 */
@@ -171,6 +173,9 @@ static void advertised_bits_have_rows(void **state)
 		{ 1, CPUID_ECX, 13, { X86_INS_CMPXCHG16B } },
 		{ 1, CPUID_ECX, 22, { X86_INS_MOVBE } },
 		{ 1, CPUID_ECX, 23, { X86_INS_POPCNT } },
+		{ 1, CPUID_ECX, 3, { X86_INS_MONITOR, X86_INS_MWAIT } },
+		{ 1, CPUID_ECX, 30, { X86_INS_RDRAND } },
+		{ 7, CPUID_EBX, 18, { X86_INS_RDSEED } },
 		{ 7, CPUID_EBX, 3, { X86_INS_ANDN, X86_INS_BEXTR, X86_INS_BLSR, X86_INS_TZCNT } },
 		{ 7, CPUID_EBX, 8, { X86_INS_BZHI, X86_INS_MULX, X86_INS_PDEP, X86_INS_PEXT,
 		                     X86_INS_RORX, X86_INS_SHLX } },

@@ -53,6 +53,12 @@ GUEST(g_rdrand, "g_rdrand_at:\trdrand %rax");
 GUEST(g_rdseed, "g_rdseed_at:\trdseed %ecx");
 GUEST(g_monitor, "\tmov %rsp, %rax\n\txor %ecx, %ecx\n\txor %edx, %edx\n" "g_monitor_at:\tmonitor %rax, %ecx, %edx");
 GUEST(g_mwait, "\txor %eax, %eax\n\txor %ecx, %ecx\n" "g_mwait_at:\tmwait %eax, %ecx");
+GUEST(g_monitor_gp, "\tmov %rsp, %rax\n\tmov $1, %ecx\n\txor %edx, %edx\n" "g_monitor_gp_at:\tmonitor %rax, %ecx, %edx");
+GUEST(g_mwait_armed, "\tmov %rsp, %rax\n\txor %ecx, %ecx\n\txor %edx, %edx\n\tmonitor %rax, %ecx, %edx\n"
+      "\txor %eax, %eax\n" "g_mwait_armed_at:\tmwait %eax, %ecx");
+GUEST(g_rdrand16, "g_rdrand16_at:\trdrand %ax");
+GUEST(g_rdseed64, "g_rdseed64_at:\trdseed %r9");
+GUEST(g_rdrand_run, "\trdrand %eax\n\trdseed %edx\n" "g_rdrand_run_at:\tnop");
 GUEST(g_lmsw, "\tmov $9, %eax\n" "g_lmsw_at:\tlmsw %ax");
 GUEST(g_lmsw_mem, "\tlea lmsw_word(%rip), %rbx\n" "g_lmsw_mem_at:\tlmsw (%rbx)");
 GUEST(g_sgdt, "g_sgdt_at:\tsgdt 0x10(%rbx)");
@@ -94,6 +100,14 @@ static void s_wbinvd(void) { vmw_or(VMCS_PROC2_CONTROLS, 1u << 6); }
 static void s_rdtscp(void) { s_proc(PROC_RDTSC); vmw_or(VMCS_PROC2_CONTROLS, PROC2_RDTSCP); }
 static void s_rdrand(void) { vmw_or(VMCS_PROC2_CONTROLS, 1u << 11); }
 static void s_rdseed(void) { vmw_or(VMCS_PROC2_CONTROLS, 1u << 16); }
+/* MONITOR in the host, then MWAIT exiting: VM entry clears address-range
+ * monitoring (vm-entry-checks.md §5 step 11), so the guest's MWAIT finds
+ * it not armed. */
+static void s_host_monitor(void)
+{
+	s_mwait();
+	asm volatile("monitor" : : "a"(io_a), "c"(0), "d"(0) : "memory");
+}
 static void s_desc(void) { vmw_or(VMCS_PROC2_CONTROLS, PROC2_DESC); }
 static void s_lmsw(void) { vmw(VMCS_CR0_GUEST_HOST_MASK, CR0_TS); vmw(VMCS_CR0_READ_SHADOW, 0); }
 static void s_bp(void) { vmw(VMCS_EXCEPTION_BITMAP, 1u << EXC_BP); }
@@ -102,6 +116,7 @@ static const char *n_rdtscp(void) { return cpu_has(0x80000001, 'd', 27) && has_p
 static const char *n_rdrand(void) { return cpu_has(1, 'c', 30) && has_proc2(1u << 11) ? 0 : "no RDRAND or RDRAND exiting"; }
 static const char *n_rdseed(void) { return cpu_has(7, 'b', 18) && has_proc2(1u << 16) ? 0 : "no RDSEED or RDSEED exiting"; }
 static const char *n_monitor(void) { return cpu_has(1, 'c', 3) ? 0 : "no MONITOR/MWAIT"; }
+static const char *n_rand_both(void) { return n_rdrand() ? n_rdrand() : n_rdseed(); }
 static const char *n_wbinvd(void) { return has_proc2(1u << 6) ? 0 : "no WBINVD exiting"; }
 static const char *n_desc(void) { return has_proc2(PROC2_DESC) ? 0 : "no descriptor-table exiting"; }
 static void s_io(void)
@@ -216,6 +231,21 @@ static const struct exit_case cases[] = {
 	{ "STR 4(%rcx): memory form", g_str, g_str_at, s_desc, 47, 4, 4,
 	  II_A64 | II_SEG(3) | II_NOINDEX | II_BASE(1) | 1u << 28, true, n_desc },
 	{ "INT3 with exception-bitmap bit 3 (instruction length 1)", g_int3, g_int3_at, s_bp, 0, 0, 1, 0, false, 0 },
+	/* MONITOR, MWAIT, RDRAND, RDSEED (vm-exits.md §1 rows 36, 39, 57, 61;
+	 * §2.5 item 4: the exit ranks above MONITOR's #GP for ECX != 0; §5.5
+	 * information: register in 6:3, operand size in 12:11). */
+	{ "MONITOR with ECX = 1 and MONITOR exiting: the exit comes before #GP", g_monitor_gp,
+	  g_monitor_gp_at, s_monitor, 39, 0, 3, 0, false, n_monitor },
+	{ "MWAIT after the guest's MONITOR (monitor armed: qual 1)", g_mwait_armed, g_mwait_armed_at,
+	  s_mwait, 36, 1, 3, 0, false, n_monitor },
+	{ "MWAIT after a MONITOR in the host (VM entry disarms: qual 0)", g_mwait, g_mwait_at,
+	  s_host_monitor, 36, 0, 3, 0, false, n_monitor },
+	{ "RDRAND %ax with RDRAND exiting: reg RAX, 16-bit", g_rdrand16, g_rdrand16_at, s_rdrand, 57, 0, 4,
+	  0u << 3 | 0u << 11, true, n_rdrand },
+	{ "RDSEED %r9 with RDSEED exiting: reg R9, 64-bit", g_rdseed64, g_rdseed64_at, s_rdseed, 61, 0, 4,
+	  9u << 3 | 2u << 11, true, n_rdseed },
+	{ "RDRAND and RDSEED without their controls run", g_rdrand_run, 0, s_none, 18, 0, 3, 0, false,
+	  n_rand_both },
 };
 
 /* Instruction-information bits the spec calls undefined for a reason
