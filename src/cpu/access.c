@@ -4,6 +4,7 @@
 #include "access.h"
 
 #include "../mem/bus.h"
+#include "../vmx/vmx.h"
 #include "debug.h"
 
 /* Linear addresses wrap at 4 GiB outside 64-bit mode. */
@@ -19,6 +20,9 @@ static int read_in_page(struct cpu *cpu, uint64_t gla, unsigned size, unsigned a
 	uint64_t gpa;
 
 	TRY(tlb_fill(cpu, gla, ACC_READ, accf, &host, &gpa));
+	/* VMX: the APIC-access page (src/vmx/apicv.c). */
+	if (unlikely(!host && cpu->vmx_nonroot) && vmx_apic_page(cpu, gpa))
+		return vmx_apic_read(cpu, gpa, size, val);
 	*val = host ? access_load(host, size) : bus_read(cpu->bus, gpa, size);
 	return X_OK;
 }
@@ -67,6 +71,8 @@ static int write_in_page(struct cpu *cpu, uint64_t gla, unsigned size, unsigned 
 	uint64_t gpa;
 
 	TRY(tlb_fill(cpu, gla, ACC_WRITE, accf, &host, &gpa));
+	if (unlikely(!host && cpu->vmx_nonroot) && vmx_apic_page(cpu, gpa))
+		return vmx_apic_write(cpu, gpa, size, val);
 	if (host)
 		access_store(host, size, val);
 	else
@@ -100,7 +106,11 @@ int access_lin_write_slow(struct cpu *cpu, uint64_t gla, unsigned size, unsigned
 	} else {
 		/* Both pages must be writable before any byte is stored. */
 		TRY(tlb_fill(cpu, gla, ACC_WRITE, accf, &host, &gpa));
+		if (unlikely(!host && cpu->vmx_nonroot) && vmx_apic_page(cpu, gpa))
+			return vmx_apic_split_write(cpu, gpa);
 		TRY(tlb_fill(cpu, lin_next(cpu, gla + first), ACC_WRITE, accf, &host, &gpa));
+		if (unlikely(!host && cpu->vmx_nonroot) && vmx_apic_page(cpu, gpa))
+			return vmx_apic_split_write(cpu, gpa);
 		for (unsigned i = 0; i < size; i++)
 			TRY(write_in_page(cpu, lin_next(cpu, gla + i), 1, accf, (val >> (8 * i)) & 0xff));
 	}

@@ -4,6 +4,7 @@
 
 #include "../mem/bus.h"
 #include "../vmx/ept.h"
+#include "../vmx/vmx.h"
 #include "debug.h"
 #include "icache.h"
 
@@ -89,7 +90,8 @@ void tlb_drop_writes_to(struct cpu *cpu, uint64_t gpa)
  * made only after EPT allowed that kind, so pages EPT will not let the
  * guest write or execute never enter the write or exec arrays.  Its A and
  * D flags are set by the fill, as the guest's are.  The APIC-access page
- * never enters the TLB: every access to it is an APIC access (ept.c). */
+ * never enters the TLB: every access to it is an APIC access (ept.c,
+ * apicv.c). */
 int tlb_fill(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned accf,
              uint8_t **host, uint64_t *gpa_out)
 {
@@ -97,8 +99,16 @@ int tlb_fill(struct cpu *cpu, uint64_t gla, enum acc_kind kind, unsigned accf,
 	uint8_t *page;
 
 	TRY(mmu_translate_host(cpu, gla, kind, accf, &gpa));
-	if (unlikely(cpu->vmx_nonroot))
+	if (unlikely(cpu->vmx_nonroot)) {
 		TRY(ept_apic_access(cpu, gpa, kind, (accf & ACCF_NOFAULT) ? EPTF_NOFAULT : 0));
+		/* What is left of the APIC-access page is decided by the
+		 * access's size (access.c -> vmx_apic_read/_write). */
+		if (vmx_apic_page(cpu, gpa)) {
+			*gpa_out = gpa;
+			*host = NULL;
+			return X_OK;
+		}
+	}
 	*gpa_out = gpa;
 	page = bus_ram_page(cpu->bus, gpa);
 	if (!page || (kind == ACC_WRITE && bus_page_has_code(cpu->bus, gpa))) {

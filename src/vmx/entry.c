@@ -21,6 +21,7 @@
 #include "../cpu/flags.h"
 #include "../cpu/msr.h"
 #include "../mem/bus.h"
+#include "apicv.h"
 #include "checks.h"
 #include "ept.h"
 #include "exit.h"
@@ -186,6 +187,8 @@ static void load_guest_state(struct cpu *cpu)
 		v->nmi_blocked = (VMCS_GET(v, GUEST_INTERRUPTIBILITY) & VMX_INTR_STATE_NMI) != 0;
 	/* 10. The TLB context is switched once the entry can no longer fail
 	 * (complete_entry). */
+	/* 11. Address-range monitoring (MONITOR/MWAIT) is cleared. */
+	cpu->monitor_armed = false;
 }
 
 /* §6 (SDM §26.4): the VM-entry MSR-load list, in order, with no rollback.
@@ -290,6 +293,11 @@ static int complete_entry(struct cpu *cpu, bool launch)
 	if (v->step_one && injecting)
 		v->mtf_pending = true;
 	v->mtf_icount = VMX_MTF_UNSAMPLED;
+	/* SDM §26.3.2.5: with virtual-interrupt delivery, RVI/SVI come from
+	 * the guest interrupt status; PPR virtualization and the evaluation
+	 * of pending virtual interrupts follow (apicv.c).  A recognized one
+	 * is delivered at the first boundary, after any injected event. */
+	apicv_entry(cpu);
 	ev.guest_rip = cpu->rip;
 	vmx_emit(v, &ev);
 

@@ -26,12 +26,14 @@
 #include "../cpu/cpu.h"
 #include "../cpu/ops.h"
 #include "../mem/bus.h"
+#include "apicv.h"
 #include "exit.h"
 #include "profile.h"
 #include "vmcs.h"
 #include "vmx.h"
 
 /* Controls (shared/spec/vmx-capabilities.md §5). */
+#define EPT_PROC_TPR_SHADOW (1u << 21)
 #define EPT_PROC_SECONDARY  (1u << 31)
 #define EPT_PROC2_VAPIC     (1u << 0)    /* virtualize APIC accesses */
 #define EPT_PROC2_EPT       (1u << 1)
@@ -356,6 +358,11 @@ int ept_translate(struct cpu *cpu, uint64_t gpa, enum acc_kind kind, uint64_t gl
 		TRY(set_ad(cpu, &w, gpa, write));
 	page_mask = (1ull << (12 + 9 * (level - 1))) - 1;
 	*hpa = (e & addr_mask & ~page_mask) | (gpa & page_mask);
+	/* SDM §29.4.6.1: a guest-physical access (guest paging structures,
+	 * PDPTE loads, their A/D updates) to the APIC-access page is an
+	 * APIC-access exit, with an EPT violation's priority (apicv.c). */
+	if (unlikely(eptf & EPTF_PAGING) && vmx_apic_page(cpu, *hpa))
+		return apicv_guest_physical(cpu, *hpa, eptf);
 	return X_OK;
 }
 
@@ -364,9 +371,10 @@ int ept_translate(struct cpu *cpu, uint64_t gpa, enum acc_kind kind, uint64_t gl
 /* ept.md §1, vm-exits.md §3.7 (SDM Vol. 3C §29.4): with "virtualize APIC
  * accesses", a linear access whose address -- the host-physical one, once
  * EPT allowed the access -- lies in the APIC-access page is an APIC
- * access.  Without "use TPR shadow" the SDM makes every one an
- * APIC-access VM exit (reason 44, fault-like); softvtx does not virtualize
- * APIC registers, so with the TPR shadow too every APIC access exits.
+ * access.  Without "use TPR shadow" every one is an APIC-access VM exit
+ * (reason 44, fault-like), and so is every instruction fetch (§29.4.2);
+ * with it, reads and writes are decided by apicv.c, which needs their
+ * size (vmx_apic_read/_write, called from the access slow path).
  * Qualification: offset in bits 11:0, access type in bits 15:12 (0 read,
  * 1 write, 2 fetch, 3 during event delivery). */
 int ept_apic_access(struct cpu *cpu, uint64_t hpa, enum acc_kind kind, unsigned eptf)
@@ -380,6 +388,8 @@ int ept_apic_access(struct cpu *cpu, uint64_t hpa, enum acc_kind kind, unsigned 
 		return X_OK;
 	if (eptf & EPTF_NOFAULT)
 		return X_FAULT;
+	if ((VMCS_GET(v, PROC_CONTROLS) & EPT_PROC_TPR_SHADOW) && kind != ACC_EXEC)
+		return X_OK;
 	if (cpu->event_depth)
 		type = 3;
 	else

@@ -393,8 +393,10 @@ static int load_host_state(struct cpu *cpu)
 	cpu->rip = VMCS_GET(v, HOST_RIP);
 	cpu->gpr[R_RSP] = VMCS_GET(v, HOST_RSP);
 	flags_write(cpu, RFLAGS_FIXED1);
-	/* Activity active, no STI/MOV-SS blocking, timer stopped. */
+	/* Activity active, no STI/MOV-SS blocking, address-range monitoring
+	 * cleared, timer stopped. */
 	cpu->halted = false;
+	cpu->monitor_armed = false;
 	cpu->intr_shadow = 0;
 	cpu->dbg_held = 0;
 	v->preempt_armed = false;

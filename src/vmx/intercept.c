@@ -19,6 +19,7 @@
 #include "../cpu/cpu.h"
 #include "../cpu/insn.h"
 #include "../cpu/operand.h"
+#include "apicv.h"
 #include "exit.h"
 #include "vmcs.h"
 
@@ -321,6 +322,39 @@ static int decide_rdtscp(struct cpu *cpu, struct vmx_exit_decision *d)
 	return X_OK;
 }
 
+/* MONITOR and MWAIT: their #UD at CPL > 0 (and in virtual-8086 mode,
+ * CPL 3) ranks above the exit; the exit ranks above the #GP for ECX and
+ * the faults of the MONITOR address (§2.5 items 1 and 4; the handlers,
+ * src/cpu/ops_wait.c, check in that order).  MWAIT's qualification bit 0
+ * says whether address-range monitoring was armed (§1 row 36). */
+static void decide_monitor_mwait(struct cpu *cpu, const struct insn *in,
+                                 struct vmx_exit_decision *d)
+{
+	bool mwait = in->id == X86_INS_MWAIT;
+
+	if (cpu->cpl != 0)
+		return;
+	exit_if(d, (proc(cpu) & (mwait ? PROC_MWAIT_EXITING : PROC_MONITOR_EXITING)) != 0,
+	        mwait ? EXIT_MWAIT : EXIT_MONITOR);
+	d->qual = mwait && cpu->monitor_armed;
+}
+
+/* RDRAND and RDSEED (their #UD with F2, F3 or LOCK comes from decode,
+ * src/cpu/decode.c, and is never an exit).  Information per §5.5:
+ *
+ *   12:11         6:3
+ *   operand size  destination register   (0 = 16, 1 = 32, 2 = 64 bits)
+ */
+static void decide_rand(struct cpu *cpu, const struct insn *in, struct vmx_exit_decision *d)
+{
+	bool seed = in->id == X86_INS_RDSEED;
+	uint32_t ctl = seed ? PROC2_RDSEED_EXITING : PROC2_RDRAND_EXITING;
+
+	exit_if(d, (vmx_proc2(cpu->vmx) & ctl) != 0, seed ? EXIT_RDSEED : EXIT_RDRAND);
+	d->has_info = true;
+	d->info = ((uint32_t)in->op[0].reg << 3) | ((uint32_t)(in->op[0].lg - 1) << 11);
+}
+
 int vmx_intercept_decide(struct cpu *cpu, const struct insn *in, struct vmx_exit_decision *d)
 {
 	uint32_t p = proc(cpu);
@@ -371,6 +405,12 @@ int vmx_intercept_decide(struct cpu *cpu, const struct insn *in, struct vmx_exit
 	case X86_INS_PAUSE:
 		exit_if(d, pause_exits(cpu), EXIT_PAUSE);
 		break;
+	case X86_INS_MONITOR: case X86_INS_MWAIT:
+		decide_monitor_mwait(cpu, in, d);
+		break;
+	case X86_INS_RDRAND: case X86_INS_RDSEED:
+		decide_rand(cpu, in, d);
+		break;
 	case X86_INS_CLTS:
 		decide_clts(cpu, d);
 		break;
@@ -403,8 +443,10 @@ int vmx_intercept(struct cpu *cpu, const struct insn *in)
 	struct vmx_exit_decision d;
 
 	TRY(vmx_intercept_decide(cpu, in, &d));
+	/* RDMSR/WRMSR let through by the MSR bitmap: x2APIC MSRs may be
+	 * virtualized (SDM §29.5, apicv.c). */
 	if (!d.exit)
-		return X_OK;
+		return in->id == X86_INS_RDMSR || in->id == X86_INS_WRMSR ? apicv_msr(cpu, in) : X_OK;
 	/* §6: instruction length for every instruction exit; instruction
 	 * information and guest-linear address where the format has them. */
 	VMCS_SET(v, EXIT_INSTRUCTION_LEN, in->len);

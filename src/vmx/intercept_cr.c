@@ -8,6 +8,7 @@
 
 #include "../cpu/cpu.h"
 #include "../mem/bus.h"
+#include "apicv.h"
 #include "exit.h"
 #include "vmcs.h"
 
@@ -61,9 +62,10 @@ bool vmx_tpr_shadow(const struct cpu *cpu)
 
 /* MOV to CR8 with "use TPR shadow" (SDM §29.3): bits 63:4 of the source
  * are still reserved (#GP(0)); VTPR[7:4] <- source[3:0], the rest of
- * VTPR cleared.  Then TPR virtualization (§29.1.2): without virtual-
- * interrupt delivery, a VTPR[7:4] below TPR threshold[3:0] is a trap-like
- * exit, reason 43, with RIP past the instruction. */
+ * VTPR cleared.  Then TPR virtualization (§29.1.2, apicv.c): without
+ * virtual-interrupt delivery, a VTPR[7:4] below TPR threshold[3:0] is a
+ * trap-like exit, reason 43, with RIP past the instruction; with it, PPR
+ * virtualization and the evaluation of pending virtual interrupts. */
 int vmx_tpr_write(struct cpu *cpu, uint64_t val, unsigned len)
 {
 	struct vmx *v = cpu->vmx;
@@ -72,13 +74,7 @@ int vmx_tpr_write(struct cpu *cpu, uint64_t val, unsigned len)
 	if (val & ~0xfull)
 		return cpu_gp0(cpu);
 	bus_write(cpu->bus, vapic + VAPIC_VTPR, 4, (val & 0xf) << 4);
-	if (vmx_proc2(v) & PROC2_VIRT_INTR_DELIVERY)
-		return X_OK;
-	if ((val & 0xf) < (VMCS_GET(v, TPR_THRESHOLD) & 0xf)) {
-		cpu->rip += len;
-		return vmx_exit_plain(cpu, EXIT_TPR_BELOW_THRESHOLD, 0);
-	}
-	return X_OK;
+	return apicv_tpr_virtualize(cpu, len);
 }
 
 /* RDTSC, RDTSCP and RDMSR of IA32_TSC (SDM §25.3): with "use TSC

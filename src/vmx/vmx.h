@@ -12,6 +12,8 @@
  *   exit.c       VM exits: saving guest state, loading host state, abort
  *   intercept.c  which instructions and events exit in non-root operation
  *   ept.c        EPT translation, VPID/EPT-tagged TLB contexts
+ *   apicv.c      APIC virtualization: APIC-access page, x2APIC MSRs,
+ *                virtual-interrupt delivery (apicv.h)
  */
 #ifndef SOFTVTX_VMX_VMX_H
 #define SOFTVTX_VMX_VMX_H
@@ -104,6 +106,18 @@ struct vmx {
 	uint64_t ple_last;         /* cycle count of the previous PAUSE */
 	uint64_t ple_entry;        /* `entries` when it ran: the first PAUSE
 	                              after a VM entry starts a new loop */
+	/* apicv.c: APIC virtualization (SDM Vol. 3C chapter 29) */
+	bool vintr_recognized;     /* a pending virtual interrupt is recognized
+	                              (§29.2.1); cleared by its delivery */
+	bool apic_solo;            /* the next block runs one instruction: it
+	                              writes the APIC-access page, and the
+	                              APIC-write emulation follows it */
+	uint64_t apic_solo_icount; /* icount and RIP when it was restarted: */
+	uint64_t apic_solo_rip;    /* until they change it has not run */
+	bool apic_write_pending;   /* a virtualized write awaits APIC-write
+	                              emulation (§29.4.3.2) */
+	uint16_t apic_write_off;   /* its page offset and size */
+	uint8_t apic_write_size;
 	struct vmx_intr task_event; /* events.c: the event being delivered
 	                              through a task gate (task-switch exit's
 	                              IDT-vectoring information) */
@@ -207,6 +221,26 @@ bool vmx_tpr_shadow(const struct cpu *cpu);
 int vmx_tpr_write(struct cpu *cpu, uint64_t val, unsigned len);
 /* The TSC the guest reads: offset and scaled per the VMCS. */
 uint64_t vmx_guest_tsc(const struct cpu *cpu, uint64_t tsc);
+
+/* --- apicv.c: the APIC-access page (SDM Vol. 3C §29.4) -----------------
+ * Called by the memory-access slow path (src/cpu/access.c, tlb.c) only
+ * while cpu->vmx_nonroot. */
+/* Is host-physical `hpa` in the APIC-access page while "virtualize APIC
+ * accesses" is on?  tlb_fill() keeps such a page out of the TLB and leaves
+ * the access to vmx_apic_read()/vmx_apic_write(), which know its size. */
+bool vmx_apic_page(const struct cpu *cpu, uint64_t hpa);
+/* A linear read or write of `size` bytes (within one page) at `hpa` in
+ * the APIC-access page: virtualized on the virtual-APIC page (X_OK), or
+ * an APIC-access VM exit recorded like an EPT exit (X_FAULT with
+ * VMX_FAULT_VMEXIT).  A virtualized write met in the middle of a block
+ * returns X_RESTART without writing: the instruction runs again alone,
+ * so that the APIC-write emulation follows it at the next boundary. */
+int vmx_apic_read(struct cpu *cpu, uint64_t hpa, unsigned size, uint64_t *val);
+int vmx_apic_write(struct cpu *cpu, uint64_t hpa, unsigned size, uint64_t val);
+/* A write that crosses a page boundary into or out of the APIC-access
+ * page (`hpa` is its part there): never virtualized, an APIC-access exit
+ * before anything is written. */
+int vmx_apic_split_write(struct cpu *cpu, uint64_t hpa);
 
 /* --- window.c ----------------------------------------------------------
  * At a block boundary while cpu->vmx_events is set: preemption timer,

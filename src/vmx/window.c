@@ -10,7 +10,8 @@
  * IRET, MOV SS...), so looking at them per block is exact.
  *
  * Priority among them (SDM Vol. 3C §26.7 / shared/spec/vm-entry-checks.md
- * §7 step 7): MTF > preemption timer > NMI window > interrupt window.
+ * §7 step 7): APIC-write emulation > MTF > preemption timer > NMI window >
+ * interrupt window = virtual-interrupt delivery (apicv.c).
  *
  * External-interrupt exiting and NMI exiting need an interrupt source; the
  * platform has no interrupt controller yet, so the only external
@@ -20,6 +21,7 @@
 #include "vmx.h"
 
 #include "../cpu/cpu.h"
+#include "apicv.h"
 #include "exit.h"
 #include "nonroot.h"
 #include "profile.h"
@@ -40,7 +42,7 @@ void vmx_events_update(struct cpu *cpu)
 	uint32_t proc = (uint32_t)VMCS_GET(v, PROC_CONTROLS);
 
 	cpu->vmx_events = cpu->vmx_nonroot &&
-	                  (v->preempt_armed || v->mtf_pending ||
+	                  (v->preempt_armed || v->mtf_pending || apicv_wants_boundary(v) ||
 	                   (proc & (VMX_PROC_MTF | VMX_PROC_INTR_WINDOW | VMX_PROC_NMI_WINDOW)));
 }
 
@@ -98,6 +100,14 @@ int vmx_boundary(struct cpu *cpu)
 	}
 	proc = (uint32_t)VMCS_GET(v, PROC_CONTROLS);
 	pin = (uint32_t)VMCS_GET(v, PIN_CONTROLS);
+	/* APIC-write emulation of the operation that just completed ranks
+	 * above everything here (apicv.c). */
+	if (v->apic_write_pending || v->apic_solo) {
+		int st = apicv_boundary_writes(cpu);
+
+		if (st != X_OK)
+			return st;
+	}
 	if (mtf_due(cpu))
 		return vmx_exit(cpu, EXIT_MONITOR_TRAP_FLAG, 0);
 	if (v->preempt_armed && cpu->cycles >= v->preempt_deadline)
@@ -106,6 +116,14 @@ int vmx_boundary(struct cpu *cpu)
 		return vmx_exit(cpu, EXIT_NMI_WINDOW, 0);
 	if ((proc & VMX_PROC_INTR_WINDOW) && !asleep && intr_window_open(cpu))
 		return vmx_exit(cpu, EXIT_INTERRUPT_WINDOW, 0);
+	/* Virtual-interrupt delivery has the interrupt window's priority
+	 * (SDM §29.2.2; the two exclude each other). */
+	if (v->vintr_recognized) {
+		int st = apicv_boundary_deliver(cpu);
+
+		if (st != X_OK)
+			return st;
+	}
 	/* A halted guest waits: with the timer armed, time runs on to its
 	 * expiry, which wakes it with a timer exit (activity state saved as
 	 * HLT).  Without it nothing can wake the guest, and the run loop
