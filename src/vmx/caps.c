@@ -6,6 +6,7 @@
 #include "../cpu/arch.h"
 #include "../cpu/cpu.h"
 #include "../cpu/cpuid.h"
+#include "../cpu/cr.h"
 #include "profile.h"
 
 /* SDM Appendix A, §23.6: the capability MSRs exist only when
@@ -20,8 +21,21 @@ bool vmx_rdmsr_cap(const struct cpu *cpu, uint32_t msr, uint64_t *val)
 
 	if (!p || !cpuid_has(cpu, FEAT_VMX) || !vmx_profile_available(p, msr))
 		return false;
-	*val = vmx_cap(p, msr);
+	*val = msr == MSR_IA32_VMX_CR4_FIXED1 ? vmx_cr4_fixed1(cpu) : vmx_cap(p, msr);
 	return true;
+}
+
+/* vmx-capabilities.md §7: "CR4_FIXED1 must match CPUID" -- a CR4 bit may
+ * be 1 in FIXED1 only if its feature exists (KVM derives it the same way).
+ * A profile read off a machine with OSXSAVE or FSGSBASE, which softvtx
+ * does not implement, is reported with those bits fixed to 0, so that a
+ * guest can neither set them with MOV CR4 nor have VM entry load them. */
+uint64_t vmx_cr4_fixed1(const struct cpu *cpu)
+{
+	const struct vmx_profile *p = cpu->vmx->profile;
+
+	return vmx_cap(p, MSR_IA32_VMX_CR4_FIXED1) &
+	       (cr4_supported(cpu) | vmx_cap(p, MSR_IA32_VMX_CR4_FIXED0));
 }
 
 /* SDM A.7, §23.8: bits set in CR0_FIXED0 must be 1, bits clear in

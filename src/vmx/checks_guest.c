@@ -32,7 +32,7 @@ static bool guest_cr0_cr4(const struct cpu *cpu, const struct vc_guest *g, struc
 {
 	const struct vmx_profile *p = cpu->vmx->profile;
 	uint64_t f0 = vmx_cap(p, MSR_IA32_VMX_CR0_FIXED0), f1 = vmx_cap(p, MSR_IA32_VMX_CR0_FIXED1);
-	uint64_t g0 = vmx_cap(p, MSR_IA32_VMX_CR4_FIXED0), g1 = vmx_cap(p, MSR_IA32_VMX_CR4_FIXED1);
+	uint64_t g0 = vmx_cap(p, MSR_IA32_VMX_CR4_FIXED0), g1 = vmx_cr4_fixed1(cpu);
 	uint64_t need = f0 & ~(g->ug ? CR0_PE | CR0_PG : 0);
 	uint64_t cr0 = g->cr0, cr4 = g->cr4;
 

@@ -15,7 +15,7 @@ static bool host_crs(const struct cpu *cpu, bool cpu64, struct vmx_diag *d)
 	uint64_t cr0 = VMCS_GET(v, HOST_CR0), cr3 = VMCS_GET(v, HOST_CR3);
 	uint64_t cr4 = VMCS_GET(v, HOST_CR4);
 	uint64_t f0 = vmx_cap(p, MSR_IA32_VMX_CR0_FIXED0), f1 = vmx_cap(p, MSR_IA32_VMX_CR0_FIXED1);
-	uint64_t g0 = vmx_cap(p, MSR_IA32_VMX_CR4_FIXED0), g1 = vmx_cap(p, MSR_IA32_VMX_CR4_FIXED1);
+	uint64_t g0 = vmx_cap(p, MSR_IA32_VMX_CR4_FIXED0), g1 = vmx_cr4_fixed1(cpu);
 
 	/* HOST-1 */
 	if ((cr0 & f0) != f0)

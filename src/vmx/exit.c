@@ -367,7 +367,7 @@ static int load_host_state(struct cpu *cpu)
 
 	if ((cpu->efer & EFER_LMA) && !hass)
 		return vmx_abort(cpu, VMX_ABORT_HOST_ADDR32);
-	cr4 = (VMCS_GET(v, HOST_CR4) & vmx_cap(p, MSR_IA32_VMX_CR4_FIXED1)) |
+	cr4 = (VMCS_GET(v, HOST_CR4) & vmx_cr4_fixed1(cpu)) |
 	      vmx_cap(p, MSR_IA32_VMX_CR4_FIXED0);
 	cr4 = hass ? cr4 | CR4_PAE : cr4 & ~CR4_PCIDE;
 	if (!hass && (cr4 & CR4_PAE) && !host_pdptes_ok(cpu, cr3))

@@ -169,6 +169,9 @@ bool vmx_rdmsr_cap(const struct cpu *cpu, uint32_t msr, uint64_t *val);
  * FIXED1 bits clear).  `ug` relaxes CR0.PE/PG for unrestricted guests. */
 bool vmx_cr0_fixed_ok(const struct vmx_profile *p, uint64_t cr0, bool ug);
 bool vmx_cr4_fixed_ok(const struct vmx_profile *p, uint64_t cr4);
+/* IA32_VMX_CR4_FIXED1 as this processor reports it: the profile's value
+ * without the CR4 bits of features CPUID does not report (§7, INV-14). */
+uint64_t vmx_cr4_fixed1(const struct cpu *cpu);
 /* MOV to CR0/CR4 (LMSW, CLTS) by cr.c: is `val` allowed in the current
  * VMX operation (§11)?  Always true outside VMX operation; false (#GP(0))
  * when it breaks the fixed bits or clears CR4.VMXE.  In non-root operation
