@@ -6,6 +6,7 @@
 #include "ops.h"
 #include "seg.h"
 #include "task.h"
+#include "../vmx/vmx.h"
 
 static uint64_t next_rip(const struct cpu *cpu, const struct insn *in)
 {
@@ -310,8 +311,7 @@ static int iret_prot(struct cpu *cpu, unsigned lg, uint64_t next_eip)
 	return X_JUMP;
 }
 
-/* IRET/IRETD/IRETQ: the operand size is 16, 32 or 64 (REX.W). */
-int op_iret(struct cpu *cpu, const struct insn *in)
+static int iret_mode(struct cpu *cpu, const struct insn *in)
 {
 	unsigned lg = in->dsize;
 
@@ -323,6 +323,21 @@ int op_iret(struct cpu *cpu, const struct insn *in)
 	default:
 		return iret_prot(cpu, lg, cpu->rip + in->len);
 	}
+}
+
+/* IRET/IRETD/IRETQ: the operand size is 16, 32 or 64 (REX.W).  In VMX
+ * non-root operation it unblocks NMIs or virtual NMIs, even when it
+ * faults (src/vmx/nmi.c, SDM Vol. 3C §25.3). */
+int op_iret(struct cpu *cpu, const struct insn *in)
+{
+	int st;
+
+	if (likely(!cpu->vmx_nonroot))
+		return iret_mode(cpu, in);
+	vmx_iret_begin(cpu);
+	st = iret_mode(cpu, in);
+	vmx_iret_end(cpu, st);
+	return st;
 }
 
 /* ---- SYSCALL/SYSRET and SYSENTER/SYSEXIT ------------------------------ */

@@ -130,6 +130,11 @@ int vmx_io_decide(struct cpu *cpu, const struct insn *in, struct vmx_exit_decisi
  * the exception bitmap (with the #PF mask/match rule)?  vm-exits.md §2.4. */
 bool vmx_exception_exits(const struct vmx *v, unsigned vector, uint32_t pfec);
 
+/* nmi.c: did the IRET whose fault is being handled remove (virtual-)NMI
+ * blocking?  Clears the record: only the first exit for that fault reports
+ * "NMI unblocking due to IRET". */
+bool vmx_iret_take_unblocked(struct vmx *v);
+
 /* Write the exit-information fields of an exit not caused by an event
  * (exit interruption information and IDT-vectoring information invalid),
  * then perform the exit. */

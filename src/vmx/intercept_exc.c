@@ -22,6 +22,11 @@
 /* DR6-format bits of the #DB qualification (§3.1): B0-B3, BD, BS. */
 #define DB_QUAL_MASK 0x600full
 
+/* "NMI unblocking due to IRET" in the EPT-violation and PML-full
+ * qualifications (ept.md §6, §8); INTR_INFO_NMI_UNBLOCK in the VM-exit
+ * interruption information. */
+#define QUAL_NMI_UNBLOCK (1ull << 12)
+
 bool vmx_exception_exits(const struct vmx *v, unsigned vector, uint32_t pfec)
 {
 	bool bit;
@@ -95,9 +100,11 @@ int vmx_exit_plain(struct cpu *cpu, uint32_t reason, uint64_t qual)
 /* Exit reason 0 for exception `ev`, raised while delivering `during`
  * (NULL: not during delivery).  §2.4: the architectural side effects of
  * delivery do not happen -- CR2 is not written for #PF (the address is the
- * qualification), DR6 is not written for #DB (its bits are). */
+ * qualification), DR6 is not written for #DB (its bits are).
+ * `nmi_unblock`: it is the fault of an IRET that removed (virtual-)NMI
+ * blocking (nmi.c); §4 sets bit 12 then, except for #DF. */
 static int exception_exit(struct cpu *cpu, const struct vmx_intr *ev,
-                          const struct vmx_intr *during)
+                          const struct vmx_intr *during, bool nmi_unblock)
 {
 	struct vmx *v = cpu->vmx;
 	uint64_t qual = 0;
@@ -108,7 +115,8 @@ static int exception_exit(struct cpu *cpu, const struct vmx_intr *ev,
 		qual = cpu->fault.db_bits & DB_QUAL_MASK;
 		cpu->dr[6] = cpu->fault.db_dr6;
 	}
-	VMCS_SET(v, EXIT_INTR_INFO, intr_info(ev->vector, ev->type, ev->has_error));
+	VMCS_SET(v, EXIT_INTR_INFO, intr_info(ev->vector, ev->type, ev->has_error) |
+	                            (nmi_unblock && ev->vector != EXC_DF ? INTR_INFO_NMI_UNBLOCK : 0));
 	if (ev->has_error)
 		VMCS_SET(v, EXIT_INTR_ERROR_CODE, ev->error);
 	if (soft_type(ev->type))
@@ -120,11 +128,17 @@ static int exception_exit(struct cpu *cpu, const struct vmx_intr *ev,
 
 /* The EPT violation or misconfiguration ept.c recorded (VMX_FAULT_VMEXIT).
  * RF: 1 when not during delivery, else as the delivered event would have
- * pushed it (vm-exits.md §8). */
-static int pending_exit(struct cpu *cpu, const struct vmx_intr *during)
+ * pushed it (vm-exits.md §8).  `nmi_unblock` as for exception_exit(): bit
+ * 12 of the EPT-violation and PML-full qualifications (the misconfiguration
+ * qualification is 0, and bits 15:12 of the APIC-access one are the access
+ * type, §3.7). */
+static int pending_exit(struct cpu *cpu, const struct vmx_intr *during, bool nmi_unblock)
 {
 	struct vmx *v = cpu->vmx;
 
+	if (nmi_unblock && (v->pending_exit_reason == EXIT_EPT_VIOLATION ||
+	                    v->pending_exit_reason == EXIT_PML_FULL))
+		v->pending_exit_qual |= QUAL_NMI_UNBLOCK;
 	VMCS_SET(v, EXIT_INTR_INFO, 0);
 	record_idt_vectoring(v, during);
 	if (during)
@@ -153,14 +167,18 @@ static struct vmx_intr fault_event(const struct cpu *cpu)
 
 int vmx_exception_intercept(struct cpu *cpu)
 {
+	/* Is this the fault of an IRET that unblocked NMIs (nmi.c)?  Taken
+	 * whatever follows: if the fault is delivered instead, an exit
+	 * during its delivery leaves bit 12 undefined, written as 0. */
+	bool unblocked = vmx_iret_take_unblocked(cpu->vmx);
 	struct vmx_intr ev;
 
 	if (cpu->fault.vector == VMX_FAULT_VMEXIT)
-		return pending_exit(cpu, NULL);
+		return pending_exit(cpu, NULL, unblocked);
 	ev = fault_event(cpu);
 	if (!vmx_exception_exits(cpu->vmx, ev.vector, ev.error))
 		return X_OK;
-	return exception_exit(cpu, &ev, NULL);
+	return exception_exit(cpu, &ev, NULL, unblocked);
 }
 
 int vmx_event_intercept(struct cpu *cpu, const struct vmx_intr *ev)
@@ -173,7 +191,7 @@ int vmx_event_intercept(struct cpu *cpu, const struct vmx_intr *ev)
 		return X_OK;
 	if (!vmx_exception_exits(cpu->vmx, ev->vector, ev->error))
 		return X_OK;
-	return exception_exit(cpu, ev, NULL);
+	return exception_exit(cpu, ev, NULL, false);
 }
 
 int vmx_delivery_fault(struct cpu *cpu, const struct vmx_intr *during, bool becomes_df)
@@ -181,7 +199,7 @@ int vmx_delivery_fault(struct cpu *cpu, const struct vmx_intr *during, bool beco
 	struct vmx_intr ev;
 
 	if (cpu->fault.vector == VMX_FAULT_VMEXIT)
-		return pending_exit(cpu, during);
+		return pending_exit(cpu, during, false);
 	/* A fault while delivering #DF: triple fault, exit reason 2 -- not
 	 * "during delivery" (§4). */
 	if (during->type == INTR_TYPE_HW_EXC && during->vector == EXC_DF)
@@ -201,7 +219,7 @@ int vmx_delivery_fault(struct cpu *cpu, const struct vmx_intr *during, bool beco
 	}
 	if (!vmx_exception_exits(cpu->vmx, ev.vector, ev.error))
 		return X_OK;
-	return exception_exit(cpu, &ev, during);
+	return exception_exit(cpu, &ev, during, false);
 }
 
 /* A task switch (§1 row 9, §3.5): qualification

@@ -11,6 +11,7 @@
  *   entry.c      guest-state loading, MSR loading, event injection
  *   exit.c       VM exits: saving guest state, loading host state, abort
  *   intercept.c  which instructions and events exit in non-root operation
+ *   nmi.c        IRET and NMI blocking in non-root operation
  *   ept.c        EPT translation, VPID/EPT-tagged TLB contexts
  *   apicv.c      APIC virtualization: APIC-access page, x2APIC MSRs,
  *                virtual-interrupt delivery (apicv.h)
@@ -93,6 +94,9 @@ struct vmx {
 	/* entry.c/exit.c/window.c (nonroot.h) */
 	bool nmi_blocked;          /* blocking by NMI (interruptibility bit 3)
 	                              while "virtual NMIs" = 0 */
+	bool iret_nmi_unblocked;   /* nmi.c: the IRET being executed removed
+	                              (virtual-)NMI blocking; its fault's exit
+	                              reports it in bit 12 */
 	uint8_t guest_activity;    /* activity state the guest was entered in
 	                              (HLT, shutdown, wait-for-SIPI) while
 	                              cpu->halted holds it */
@@ -244,6 +248,15 @@ int vmx_apic_write(struct cpu *cpu, uint64_t hpa, unsigned size, uint64_t val);
  * page (`hpa` is its part there): never virtualized, an APIC-access exit
  * before anything is written. */
 int vmx_apic_split_write(struct cpu *cpu, uint64_t hpa);
+
+/* --- nmi.c: IRET and NMI blocking (SDM Vol. 3C §25.3) -----------------
+ * Called by op_iret() only while cpu->vmx_nonroot. */
+/* Before IRET's checks: remove blocking by NMI ("NMI exiting" = 0) or
+ * virtual-NMI blocking ("virtual NMIs" = 1), even if the IRET faults. */
+void vmx_iret_begin(struct cpu *cpu);
+/* After it, with its status: unless it faulted, nothing is left for an
+ * exit to report. */
+void vmx_iret_end(struct cpu *cpu, int st);
 
 /* --- window.c ----------------------------------------------------------
  * At a block boundary while cpu->vmx_events is set: preemption timer,

@@ -72,7 +72,8 @@ static bool mtf_due(struct cpu *cpu)
 
 /* NMI window (exit 8): no NMI blocking (virtual-NMI blocking when "virtual
  * NMIs" = 1), no MOV-SS blocking and, a model-specific choice the spec
- * takes (vm-exits.md §12), no STI blocking either. */
+ * takes (vm-exits.md §12), no STI blocking either.  An injected NMI sets
+ * the blocking (entry.c), the guest's IRET removes it (nmi.c). */
 static bool nmi_window_open(const struct cpu *cpu, uint32_t pin)
 {
 	const struct vmx *v = cpu->vmx;

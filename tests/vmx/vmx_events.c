@@ -3,7 +3,11 @@
  * §26.5-26.6, §27.2): injected exceptions, software interrupts, NMIs and
  * external interrupts delivered through the guest's own IDT, IDT-vectoring
  * information for an exit during delivery, pending debug exceptions, the
- * NMI window, TPR-below-threshold, APIC-access exits and VM functions. */
+ * NMI window, TPR-below-threshold, APIC-access exits and VM functions;
+ * IRET in the NMI handler and NMI blocking (SDM §25.3: IRET removes the
+ * blocking an injected NMI set, even if it faults; vm-exits.md §4 and
+ * ept.md §6: a fault on that IRET reports "NMI unblocking due to IRET" in
+ * bit 12). */
 #include "vmcs_good.h"
 
 /* The guest's IDT: 64-bit interrupt gates to one-instruction handlers
@@ -36,6 +40,26 @@ asm(".text\ng_nop:\n\tnop\n\tvmcall\n\thlt\n"
     "g_vmfunc_512:\n\txor %eax, %eax\n\tmov $512, %ecx\n\tvmfunc\n\tvmcall\n\thlt\n"
     "g_vmfunc_64:\n\tmov $64, %eax\n\txor %ecx, %ecx\n\tvmfunc\n\tvmcall\n\thlt\n");
 
+/* NMI handlers that return with IRETQ: at once; from RSP = 4 GiB, which
+ * the boot page tables do not map (#PF on the frame read); from RSP =
+ * 0xC0000100, whose EPT leaf the EPT case removes. */
+void h_nmi_iret(void), h_nmi_pf(void), h_nmi_pf_iret(void), h_nmi_ept(void), h_nmi_ept_iret(void);
+void g_pf_iret(void), g_pf_iret_at(void);
+asm(".text\nh_nmi_iret:\n\tiretq\n"
+    "h_nmi_pf:\n\tmovabs $0x100000000, %rsp\nh_nmi_pf_iret:\n\tiretq\n"
+    "h_nmi_ept:\n\tmov $0xC0000100, %esp\nh_nmi_ept_iret:\n\tiretq\n"
+    "g_pf_iret:\n\tmovabs $0x100000000, %rsp\ng_pf_iret_at:\n\tiretq\n");
+
+/* The EPT PD for 3-4 GiB of the known-good identity map. */
+static uint64_t *ept_pd3(void)
+{
+	const uint64_t mask = 0xffffffffff000ull;
+	uint64_t *pml4 = (uint64_t *)(uintptr_t)(ept_identity_eptp() & ~0xfffull);
+	uint64_t *pdpt = (uint64_t *)(uintptr_t)(pml4[0] & mask);
+
+	return (uint64_t *)(uintptr_t)(pdpt[3] & mask);
+}
+
 static void with_idt(void (*guest)(void))
 {
 	vmcs_good(GOOD_DEFAULT, guest);
@@ -49,7 +73,7 @@ static uint64_t frame(int i) { return ((uint64_t *)(uintptr_t)vmr(VMCS_GUEST_RSP
 
 int main(void)
 {
-	tap_plan(26);
+	tap_plan(38);
 	vmx_test_init();
 	gate(EXC_GP, h_gp);
 	gate(0x30, h_sw);
@@ -218,5 +242,105 @@ int main(void)
 		for (int i = 0; i < 4; i++)
 			tap_skip("no VM functions", "VMFUNC %d", i);
 	}
+
+	/* IRET and NMI blocking.  "virtual NMIs": the injected NMI blocks
+	 * virtual NMIs, so the NMI window stays shut through the handler; its
+	 * IRETQ removes the blocking and the window opens right after it,
+	 * at the interrupted RIP. */
+	gate(EXC_NMI, h_nmi_iret);
+	bool vnmi = can_set(caps.pin, PIN_NMI | PIN_VNMI);
+	if (vnmi && can_set(caps.proc, PROC_NMIWIN)) {
+		with_idt(g_nop);
+		vmw_or(VMCS_PIN_CONTROLS, PIN_NMI | PIN_VNMI);
+		vmw_or(VMCS_PROC_CONTROLS, PROC_NMIWIN);
+		vmw(VMCS_ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE(2) | EXC_NMI);
+		r = vmx_enter(false);
+		tap_ok(r.exited && r.reason == 8 && vmr(VMCS_GUEST_RIP) == (uintptr_t)g_nop,
+		       "IRET of the injected NMI's handler opens the NMI window -> exit 8 at the interrupted RIP (got 0x%x at 0x%lx)",
+		       r.reason, vmr(VMCS_GUEST_RIP));
+		tap_check_u64(vmr(VMCS_GUEST_INTERRUPTIBILITY) & 8, 0, "no virtual-NMI blocking after the handler's IRET");
+		/* The VMM injects the NMI the window was for: allowed now
+		 * (GUEST-88), and its handler's IRET unblocks again. */
+		vmw_clear(VMCS_PROC_CONTROLS, PROC_NMIWIN);
+		vmw(VMCS_ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE(2) | EXC_NMI);
+		r = vmx_enter(true);
+		tap_ok(r.exited && r.reason == 18 && vmr(VMCS_GUEST_RIP) == (uintptr_t)g_nop + 1,
+		       "a second injected NMI is delivered and its handler returns (got 0x%x at 0x%lx)",
+		       r.reason, vmr(VMCS_GUEST_RIP));
+		tap_check_u64(vmr(VMCS_GUEST_INTERRUPTIBILITY) & 8, 0, "no virtual-NMI blocking after the second IRET");
+	} else {
+		for (int i = 0; i < 4; i++)
+			tap_skip("no virtual NMIs / NMI-window exiting", "IRET and the NMI window %d", i);
+	}
+
+	/* "NMI exiting" = 0: IRET unblocks NMIs as outside VMX. */
+	if (!(allowed0(caps.pin) & (PIN_NMI | PIN_VNMI))) {
+		with_idt(g_nop);
+		vmw_clear(VMCS_PIN_CONTROLS, PIN_NMI | PIN_VNMI);
+		vmw(VMCS_ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE(2) | EXC_NMI);
+		r = vmx_enter(false);
+		tap_ok(r.exited && r.reason == 18 && vmr(VMCS_GUEST_RIP) == (uintptr_t)g_nop + 1,
+		       "injected NMI whose handler IRETs returns to the guest (got 0x%x at 0x%lx)",
+		       r.reason, vmr(VMCS_GUEST_RIP));
+		tap_check_u64(vmr(VMCS_GUEST_INTERRUPTIBILITY) & 8, 0, "IRET removed blocking by NMI (NMI exiting = 0)");
+	} else {
+		tap_skip("NMI exiting is fixed to 1", "IRET unblocks NMIs");
+		tap_skip("NMI exiting is fixed to 1", "blocking by NMI after IRET");
+	}
+
+	/* A #PF on the handler's IRET, intercepted: exit 0 with bit 12 of the
+	 * interruption information (the IRET ran with virtual-NMI blocking),
+	 * fault-like, and the blocking already removed (SDM §27.1). */
+	if (vnmi) {
+		with_idt(g_nop);
+		vmw_or(VMCS_PIN_CONTROLS, PIN_NMI | PIN_VNMI);
+		vmw(VMCS_EXCEPTION_BITMAP, 1u << EXC_PF);
+		gate(EXC_NMI, h_nmi_pf);
+		vmw(VMCS_ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE(2) | EXC_NMI);
+		r = vmx_enter(false);
+		tap_ok(r.exited && r.reason == 0 && (uint32_t)vmr(VMCS_EXIT_INTR_INFO) == 0x80001B0E,
+		       "#PF on the NMI handler's IRET -> exit 0, info 0x80001B0E with NMI unblocking (got 0x%x info 0x%lx)",
+		       r.reason, vmr(VMCS_EXIT_INTR_INFO));
+		tap_check_u64(r.qual, 0x100000000ull, "#PF on IRET: qualification = the frame's address");
+		tap_check_u64(vmr(VMCS_GUEST_RIP), (uintptr_t)h_nmi_pf_iret, "#PF on IRET: RIP = the IRET");
+		tap_check_u64(vmr(VMCS_GUEST_INTERRUPTIBILITY) & 8, 0,
+			      "#PF on IRET: virtual-NMI blocking saved as removed (the VMM restores it)");
+		/* The same IRET without blocking: bit 12 = 0. */
+		with_idt(g_pf_iret);
+		vmw_or(VMCS_PIN_CONTROLS, PIN_NMI | PIN_VNMI);
+		vmw(VMCS_EXCEPTION_BITMAP, 1u << EXC_PF);
+		r = vmx_enter(false);
+		tap_ok(r.exited && r.reason == 0 && (uint32_t)vmr(VMCS_EXIT_INTR_INFO) == 0x80000B0E &&
+		       vmr(VMCS_GUEST_RIP) == (uintptr_t)g_pf_iret_at,
+		       "#PF on an IRET without NMI blocking -> info 0x80000B0E, bit 12 clear (got 0x%x info 0x%lx)",
+		       r.reason, vmr(VMCS_EXIT_INTR_INFO));
+	} else {
+		for (int i = 0; i < 5; i++)
+			tap_skip("no virtual NMIs", "#PF on IRET %d", i);
+	}
+
+	/* An EPT violation on the handler's IRET: bit 12 of the qualification
+	 * (ept.md §6), with the read bit. */
+	if (vnmi && has_proc2(PROC2_EPT)) {
+		uint64_t *pd = ept_pd3(), saved = pd[0];
+		pd[0] = 0;
+		with_idt(g_nop);
+		vmw_or(VMCS_PIN_CONTROLS, PIN_NMI | PIN_VNMI);
+		gate(EXC_NMI, h_nmi_ept);
+		vmw(VMCS_ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE(2) | EXC_NMI);
+		if (caps.ept_vpid >> 20 & 1) {
+			struct vmx_inv_desc d = { 0, 0 };
+			invept_flags(2, &d, 0);
+		}
+		r = vmx_enter(false);
+		pd[0] = saved;
+		tap_ok(r.exited && r.reason == 48 && (r.qual & 0x1007) == 0x1001 &&
+		       vmr(VMCS_GUEST_RIP) == (uintptr_t)h_nmi_ept_iret,
+		       "EPT violation on the NMI handler's IRET -> exit 48, qualification bit 12 (got 0x%x qual 0x%lx)",
+		       r.reason, r.qual);
+	} else {
+		tap_skip("no virtual NMIs or no EPT", "EPT violation on IRET");
+	}
+	gate(EXC_NMI, h_nmi);
 	return tap_done();
 }
