@@ -132,6 +132,35 @@ static inline void flags_set_bits(struct cpu *cpu, uint32_t mask, uint32_t value
 	cpu->rflags = (cpu->rflags & ~(uint64_t)mask) | (value & mask);
 }
 
+/* Set CF and OF to the bits in `cf_of` (RFLAGS_CF/RFLAGS_OF only), keeping
+ * ZF, SF, PF and AF: the rotates.  Where the lazy record determines AF
+ * cheaply, the record becomes CC_RES over the same result (ZF/SF/PF come
+ * from cc_res under every lazy operation), so nothing is settled. */
+static inline void flags_set_cf_of(struct cpu *cpu, uint32_t cf_of)
+{
+	uint64_t a = cpu->cc_src1, b = cpu->cc_src2, r = cpu->cc_res;
+	uint32_t af;
+
+	switch (cpu->cc_op) {
+	case CC_ADD:
+	case CC_SUB:
+		af = ((a ^ b ^ r) & 0x10) ? RFLAGS_AF : 0;
+		break;
+	case CC_LOGIC:
+		af = 0;
+		break;
+	case CC_RES:
+		af = (uint32_t)a & RFLAGS_AF;
+		break;
+	default:
+		flags_set_bits(cpu, RFLAGS_CF | RFLAGS_OF, cf_of);
+		return;
+	}
+	cpu->cc_op = CC_RES;
+	cpu->cc_src1 = af | (cf_of & (RFLAGS_CF | RFLAGS_OF));
+	cpu->cc_src2 = 0;
+}
+
 static inline void flags_set_add(struct cpu *cpu, unsigned lg, uint64_t a, uint64_t b, uint64_t r)
 {
 	cpu->cc_op = CC_ADD; cpu->cc_size = (uint8_t)lg;

@@ -17,27 +17,10 @@
 
 #define HASH_BITS 15
 #define HASH_SIZE (1u << HASH_BITS)
-#define JC_BITS 12
-#define JC_SIZE (1u << JC_BITS)
 #define ARENA_SIZE (32u << 20)
 
-struct jc_entry {
-	uint64_t lin;        /* CS.base + RIP */
-	struct block *b;
-	uint32_t key;        /* jc_key(): the mode, and the TLB context the
-	                        linear address was translated in */
-};
-
-/* Code size | mmu index << 4 | TLB context (cpu->tlb_asid, bits 11:1) << 8:
- * a VM entry or exit switches contexts without flushing the jump cache,
- * and an entry of another context cannot match. */
-static inline uint32_t jc_key(const struct cpu *cpu)
-{
-	return (uint32_t)cpu->code_size | ((uint32_t)cpu->mmu_idx << 4) |
-	       ((uint32_t)cpu->tlb_asid << 8);
-}
-
 struct icache {
+	struct icache_head head;  /* first: the jump cache (icache.h) */
 	struct cpu *cpu;
 	struct bus *bus;
 	struct decoder *dec;
@@ -46,7 +29,6 @@ struct icache {
 	struct block *hash[HASH_SIZE];
 	struct block **pages;     /* per RAM page: blocks touching it */
 	uint64_t npages;
-	struct jc_entry jc[JC_SIZE];
 	struct icache_stats st;
 	/* a block for code outside RAM, decoded anew on each visit */
 	struct block *scratch;
@@ -98,13 +80,14 @@ const char *icache_mnemonic(struct icache *ic, unsigned id)
 void icache_get_stats(const struct icache *ic, struct icache_stats *st)
 {
 	*st = ic->st;
-	st->jc_hits = ic->st.lookups - ic->st.hash_hits - ic->st.misses;
+	st->lookups += ic->head.probe_hits;
+	st->jc_hits = st->lookups - ic->st.hash_hits - ic->st.misses;
 }
 
 void icache_flush_jump_cache(struct icache *ic)
 {
 	for (unsigned i = 0; i < JC_SIZE; i++)
-		ic->jc[i].b = NULL;
+		ic->head.jc[i].b = NULL;
 }
 
 void icache_flush_all(struct icache *ic)
@@ -301,7 +284,10 @@ static int build_block(struct icache *ic, uint64_t lin, uint64_t gpa, unsigned k
 		in->cum = (uint16_t)((n ? tmp[n - 1].cum : 0) + in->cost);
 		off += in->len;
 		n++;
-		if ((in->flags & F_ENDBLK) || off >= 4096 - (unsigned)(lin & 0xfff))
+		/* A conditional branch does not end the block (fast_is_jcc):
+		 * its fall-through path goes on in the same block. */
+		if (((in->flags & F_ENDBLK) && !fast_is_jcc(in->fn)) ||
+		    off >= 4096 - (unsigned)(lin & 0xfff))
 			break;
 	}
 	if (gpa2 != ~0ull && off <= 4096 - (unsigned)(lin & 0xfff))
@@ -326,12 +312,20 @@ static int build_block(struct icache *ic, uint64_t lin, uint64_t gpa, unsigned k
 	b->valid = true;
 	b->cached = in_ram;
 	memcpy(b->insn, tmp, n * sizeof(struct insn));
-	for (unsigned k = 0; k < n; k++)
-		b->insn[k].tfn = fast_threaded(b->insn[k].fn);
 	memset(&b->insn[n], 0, sizeof(struct insn));
 	b->insn[n].fn = op_stale;
 	b->insn[n].tfn = thr_end;
 	b->insn[n].off = (uint16_t)off;
+	b->insn[n].idx = (uint16_t)n;
+	/* Threaded entries once the sentinel is in place: a record's entry
+	 * may depend on the record after it (fused compare and branch). */
+	for (unsigned k = 0; k < n; k++)
+		b->insn[k].idx = (uint16_t)k;
+	fast_thread_block(b->insn, n);
+	/* A scratch block is decoded anew on every visit: never rerun. */
+	b->pure_n = 0;
+	while (in_ram && b->pure_n < n && b->insn[b->pure_n].tfn != thr_generic)
+		b->pure_n++;
 	for (unsigned k = 0; k < n; k++)
 		b->checks |= (tmp[k].flags & F_CHECKS) != 0;
 	if (in_ram) {
@@ -424,13 +418,13 @@ int icache_lookup(struct cpu *cpu, struct block **out)
 {
 	struct icache *ic = cpu->icache;
 	uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip;
-	uint32_t jkey = jc_key(cpu);
+	uint32_t jkey = icache_jc_key(cpu);
 	struct jc_entry *j;
 
 	if (cpu->mode != MODE_LONG)
 		lin = (uint32_t)lin;
 	ic->st.lookups++;
-	j = &ic->jc[(lin ^ (lin >> JC_BITS)) & (JC_SIZE - 1)];
+	j = &ic->head.jc[(lin ^ (lin >> JC_BITS)) & (JC_SIZE - 1)];
 	if (likely(j->lin == lin && j->key == jkey && j->b && j->b->valid)) {
 		*out = j->b;
 		return X_OK;

@@ -69,6 +69,7 @@ struct insn {
 	uint16_t off;       /* byte offset of this instruction in its block */
 	uint16_t cum;       /* cycles of the block's instructions up to and
 	                       including this one (charged once per block) */
+	uint16_t idx;       /* index of this record in its block */
 	struct operand op[3];
 	struct memref mem;
 	uint64_t imm;       /* immediate, sign-extended per the encoding; for

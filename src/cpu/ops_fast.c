@@ -1,13 +1,22 @@
-/* Decode-time specialisation of the hottest register forms.
+/* Decode-time specialisation of the hottest forms, and their threaded
+ * entries.
  *
  * The op table stays the one home of every opcode: its row names the
  * generic handler, which is always correct.  When a decoded record has a
  * plain shape -- destination a 32- or 64-bit general register, source a
- * register of the same size or an immediate -- fast_specialize() swaps in
+ * register of the same size or an immediate, or in 64-bit code a flat
+ * memory operand (see fast_specialize_mem) -- fast_specialize() swaps in
  * a variant with that shape fixed, so the handler does no operand-kind
  * dispatch at run time.  A variant must compute exactly what the generic
  * handler computes; the unit tests, which compare against the host CPU,
  * run through the decoder and so exercise these variants.
+ *
+ * fast_thread_block() then gives every record of a block its threaded
+ * entry (thread.h): the variant's twin, a twin per address shape for the
+ * memory forms, a compare fused with the Jcc after it, or a twin without
+ * the flag record when the block replaces the flags unread.
+ * tests/unit/test_threaded.c compares whole-block runs against runs of
+ * one instruction at a time.
  */
 #include "fast.h"
 
@@ -70,6 +79,31 @@ INCDEC_FAST(fast_inc64, 3, uint64_t, 0)
 INCDEC_FAST(fast_dec64, 3, uint64_t, 1)
 INCDEC_FAST(fast_inc32, 2, uint32_t, 0)
 INCDEC_FAST(fast_dec32, 2, uint32_t, 1)
+
+/* NEG r: flags as for 0 - DEST; NOT r: no flags (SDM Vol. 2 "NEG", "NOT"). */
+#define NEGNOT_FAST(lg, T)                                              \
+	static int fast_neg##lg(struct cpu *cpu, const struct insn *in) \
+	{                                                               \
+		T a = (T)cpu->gpr[RD(in)], r = (T)(0 - a);              \
+		flags_set_sub(cpu, lg, 0, a, r);                        \
+		cpu->gpr[RD(in)] = (uint64_t)r;                         \
+		return X_OK;                                            \
+	}                                                               \
+	static int fast_not##lg(struct cpu *cpu, const struct insn *in) \
+	{                                                               \
+		cpu->gpr[RD(in)] = (uint64_t)(T)~(T)cpu->gpr[RD(in)];   \
+		return X_OK;                                            \
+	}
+NEGNOT_FAST(3, uint64_t)
+NEGNOT_FAST(2, uint32_t)
+
+/* NOP, and the multi-byte forms, whose memory operand is not accessed. */
+static int fast_nop(struct cpu *cpu, const struct insn *in)
+{
+	(void)cpu;
+	(void)in;
+	return X_OK;
+}
 
 /* MOVZX r32/64, r8 (low byte registers only: AH..BH are OPK_REG8H). */
 static int fast_movzx_r8(struct cpu *cpu, const struct insn *in)
@@ -184,8 +218,7 @@ SHIFT_FAST(fast_sar32, 2, uint32_t, int32_t, 32, 2)
 			cf = (int)(r >> (W - 1));                                     \
 			of = cf ^ (int)((r >> (W - 2)) & 1);                          \
 		}                                                                     \
-		flags_set_bits(cpu, RFLAGS_CF | RFLAGS_OF,                            \
-		               (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0));          \
+		flags_set_cf_of(cpu, (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0));    \
 		cpu->gpr[RD(in)] = (uint64_t)r;                                       \
 		return X_OK;                                                          \
 	}
@@ -284,14 +317,86 @@ static inline WARN_UNUSED int flat_write(struct cpu *cpu, const struct insn *in,
 	return access_write(cpu, in->mem.seg, gla, size, v);
 }
 
-#define LOAD_FAST(name, lg, T)                                           \
-	static int name(struct cpu *cpu, const struct insn *in)          \
-	{                                                                \
-		uint64_t v;                                              \
-		TRY(flat_read(cpu, in, 1u << lg, &v));                   \
-		cpu->gpr[RD(in)] = (uint64_t)(T)v;                       \
-		return X_OK;                                             \
+/* The threaded twins of the memory forms (thread.h) come in three
+ * address shapes fixed at decode -- base + disp, base + index*scale +
+ * disp, and any other (RIP-relative: the record's own address is t_base +
+ * off, so RIP is not stored) -- and hold only the TLB-hit path.  Anything
+ * else (a miss, a page-crossing access, a fault) goes to thr_generic,
+ * which sets RIP and runs the record's handler: the hit path has committed
+ * nothing by then, so the handler does the whole instruction. */
+static inline uint64_t ea_b(const struct cpu *cpu, const struct insn *in)
+{
+	return cpu->gpr[in->mem.base] + (uint64_t)in->mem.disp;
+}
+
+static inline uint64_t ea_bi(const struct cpu *cpu, const struct insn *in)
+{
+	return cpu->gpr[in->mem.base] + (cpu->gpr[in->mem.index] << in->mem.scale) +
+	       (uint64_t)in->mem.disp;
+}
+
+static inline uint64_t ea_g(const struct cpu *cpu, const struct insn *in)
+{
+	const struct memref *m = &in->mem;
+	uint64_t ea = (uint64_t)m->disp;
+
+	if (m->base == MEMREG_RIP)
+		ea += cpu->t_base + in->off + in->len;
+	else if (m->base != MEMREG_NONE)
+		ea += cpu->gpr[m->base];
+	if (m->index != MEMREG_NONE)
+		ea += cpu->gpr[m->index] << m->scale;
+	return ea;
+}
+
+/* On a TLB hit of the given kind for [gla, gla + size), the host pointer
+ * in *p and true; the same test as flat_read/flat_write. */
+static inline bool tlb_hit(struct cpu *cpu, unsigned kind, uint64_t gla, unsigned size,
+                           uint8_t **p)
+{
+	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][kind][tlb_index(gla)];
+
+	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
+		*p = (uint8_t *)(uintptr_t)(gla + e->addend);
+		return true;
 	}
+	return false;
+}
+
+#define TM_READ(name, shape, lg)                                               \
+	static int tm_##name##_##shape(struct cpu *cpu, const struct insn *in) \
+	{                                                                      \
+		uint8_t *p;                                                    \
+		if (unlikely(!tlb_hit(cpu, TLB_READ, ea_##shape(cpu, in), 1u << lg, &p))) \
+			return thr_generic(cpu, in);                           \
+		name##_op(cpu, in, access_load(p, 1u << lg));                  \
+		return in[1].tfn(cpu, in + 1);                                 \
+	}
+#define TM_WRITE(name, shape, lg)                                              \
+	static int tm_##name##_##shape(struct cpu *cpu, const struct insn *in) \
+	{                                                                      \
+		uint8_t *p;                                                    \
+		if (unlikely(!tlb_hit(cpu, TLB_WRITE, ea_##shape(cpu, in), 1u << lg, &p))) \
+			return thr_generic(cpu, in);                           \
+		access_store(p, 1u << lg, name##_val(cpu, in));                \
+		return in[1].tfn(cpu, in + 1);                                 \
+	}
+#define TM_SHAPES(kind, name, lg) \
+	TM_##kind(name, b, lg) TM_##kind(name, bi, lg) TM_##kind(name, g, lg)
+
+#define LOAD_FAST(name, lg, T)                                                           \
+	static inline void name##_op(struct cpu *cpu, const struct insn *in, uint64_t v) \
+	{                                                                                \
+		cpu->gpr[RD(in)] = (uint64_t)(T)v;                                       \
+	}                                                                                \
+	static int name(struct cpu *cpu, const struct insn *in)                          \
+	{                                                                                \
+		uint64_t v;                                                              \
+		TRY(flat_read(cpu, in, 1u << lg, &v));                                   \
+		name##_op(cpu, in, v);                                                   \
+		return X_OK;                                                             \
+	}                                                                                \
+	TM_SHAPES(READ, name, lg)
 LOAD_FAST(fast_load64, 3, uint64_t)
 LOAD_FAST(fast_load32, 2, uint32_t)
 /* MOVZX r32/r64, m8/m16: the destination is zero-extended either way. */
@@ -300,15 +405,26 @@ LOAD_FAST(fast_movzx_m16, 1, uint16_t)
 
 /* MOV m, r and MOV m, imm, one variant per size so the store is a single
  * move (a store has no merge rule). */
-#define STORE_FAST(lg)                                                          \
-	static int fast_store_r##lg(struct cpu *cpu, const struct insn *in)     \
-	{                                                                       \
-		return flat_write(cpu, in, 1u << lg, cpu->gpr[RS(in)]);         \
-	}                                                                       \
-	static int fast_store_i##lg(struct cpu *cpu, const struct insn *in)     \
-	{                                                                       \
-		return flat_write(cpu, in, 1u << lg, in->imm);                  \
-	}
+#define STORE_FAST(lg)                                                                \
+	static inline uint64_t fast_store_r##lg##_val(struct cpu *cpu, const struct insn *in) \
+	{                                                                             \
+		return cpu->gpr[RS(in)];                                              \
+	}                                                                             \
+	static inline uint64_t fast_store_i##lg##_val(struct cpu *cpu, const struct insn *in) \
+	{                                                                             \
+		(void)cpu;                                                            \
+		return in->imm;                                                       \
+	}                                                                             \
+	static int fast_store_r##lg(struct cpu *cpu, const struct insn *in)           \
+	{                                                                             \
+		return flat_write(cpu, in, 1u << lg, fast_store_r##lg##_val(cpu, in));\
+	}                                                                             \
+	static int fast_store_i##lg(struct cpu *cpu, const struct insn *in)           \
+	{                                                                             \
+		return flat_write(cpu, in, 1u << lg, fast_store_i##lg##_val(cpu, in));\
+	}                                                                             \
+	TM_SHAPES(WRITE, fast_store_r##lg, lg)                                        \
+	TM_SHAPES(WRITE, fast_store_i##lg, lg)
 STORE_FAST(0)
 STORE_FAST(1)
 STORE_FAST(2)
@@ -317,19 +433,22 @@ static op_fn *const store_r[4] = { fast_store_r0, fast_store_r1, fast_store_r2, 
 static op_fn *const store_i[4] = { fast_store_i0, fast_store_i1, fast_store_i2, fast_store_i3 };
 
 /* ALU r, m: the memory operand is only read. */
-#define ALU_RM_FAST(name, lg, T, expr, setflags, writes)                    \
-	static int name(struct cpu *cpu, const struct insn *in)             \
-	{                                                                   \
-		uint64_t v;                                                 \
-		TRY(flat_read(cpu, in, 1u << lg, &v));                      \
-		{                                                           \
-			T a = (T)cpu->gpr[RD(in)], b = (T)v, r = (T)(expr); \
-			setflags;                                           \
-			if (writes)                                         \
-				cpu->gpr[RD(in)] = (uint64_t)r;             \
-		}                                                           \
-		return X_OK;                                                \
-	}
+#define ALU_RM_FAST(name, lg, T, expr, setflags, writes)                                 \
+	static inline void name##_op(struct cpu *cpu, const struct insn *in, uint64_t v) \
+	{                                                                                \
+		T a = (T)cpu->gpr[RD(in)], b = (T)v, r = (T)(expr);                      \
+		setflags;                                                                \
+		if (writes)                                                              \
+			cpu->gpr[RD(in)] = (uint64_t)r;                                  \
+	}                                                                                \
+	static int name(struct cpu *cpu, const struct insn *in)                          \
+	{                                                                                \
+		uint64_t v;                                                              \
+		TRY(flat_read(cpu, in, 1u << lg, &v));                                   \
+		name##_op(cpu, in, v);                                                   \
+		return X_OK;                                                             \
+	}                                                                                \
+	TM_SHAPES(READ, name, lg)
 #define ALU_RM_FAMILY(sfx, lg, T)                                                         \
 	ALU_RM_FAST(fast_add_rm##sfx, lg, T, a + b, flags_set_add(cpu, lg, a, b, r), 1)   \
 	ALU_RM_FAST(fast_sub_rm##sfx, lg, T, a - b, flags_set_sub(cpu, lg, a, b, r), 1)   \
@@ -339,6 +458,105 @@ static op_fn *const store_i[4] = { fast_store_i0, fast_store_i1, fast_store_i2, 
 	ALU_RM_FAST(fast_xor_rm##sfx, lg, T, a ^ b, flags_set_logic(cpu, lg, r), 1)
 ALU_RM_FAMILY(64, 3, uint64_t)
 ALU_RM_FAMILY(32, 2, uint32_t)
+
+/* CMP m, imm and CMP m, r (the memory operand first), every size. */
+#define CMP_M_FAST(lg, T)                                                                  \
+	static inline void fast_cmp_mi##lg##_op(struct cpu *cpu, const struct insn *in,    \
+	                                        uint64_t v)                                \
+	{                                                                                  \
+		T a = (T)v, b = (T)in->imm;                                                \
+		flags_set_sub(cpu, lg, a, b, (T)(a - b));                                  \
+	}                                                                                  \
+	static inline void fast_cmp_mr##lg##_op(struct cpu *cpu, const struct insn *in,    \
+	                                        uint64_t v)                                \
+	{                                                                                  \
+		T a = (T)v, b = (T)cpu->gpr[RS(in)];                                       \
+		flags_set_sub(cpu, lg, a, b, (T)(a - b));                                  \
+	}                                                                                  \
+	static int fast_cmp_mi##lg(struct cpu *cpu, const struct insn *in)                 \
+	{                                                                                  \
+		uint64_t v;                                                                \
+		TRY(flat_read(cpu, in, 1u << lg, &v));                                     \
+		fast_cmp_mi##lg##_op(cpu, in, v);                                          \
+		return X_OK;                                                               \
+	}                                                                                  \
+	static int fast_cmp_mr##lg(struct cpu *cpu, const struct insn *in)                 \
+	{                                                                                  \
+		uint64_t v;                                                                \
+		TRY(flat_read(cpu, in, 1u << lg, &v));                                     \
+		fast_cmp_mr##lg##_op(cpu, in, v);                                          \
+		return X_OK;                                                               \
+	}                                                                                  \
+	TM_SHAPES(READ, fast_cmp_mi##lg, lg)                                               \
+	TM_SHAPES(READ, fast_cmp_mr##lg, lg)
+CMP_M_FAST(0, uint8_t)
+CMP_M_FAST(1, uint16_t)
+CMP_M_FAST(2, uint32_t)
+CMP_M_FAST(3, uint64_t)
+/* ADD SUB AND OR XOR m, r and m, imm (read-modify-write, no LOCK).  The
+ * handler reads, computes, writes, and only then records the flags, so a
+ * fault on either access commits nothing.  The threaded twins need a hit
+ * in both the read and the write TLB entry, as the handler's two accesses
+ * would: a missing read entry means a walk the handler would charge
+ * cycles for.  Code pages never have a write entry (icache.c), so
+ * self-modifying stores take the slow path. */
+#define RMW_FAST(name, lg, T, SRC, expr, setflags)                                      \
+	static inline uint64_t name##_calc(struct cpu *cpu, const struct insn *in,       \
+	                                   uint64_t v, bool flags)                       \
+	{                                                                                \
+		T a = (T)v, b = (T)(SRC), r = (T)(expr);                                 \
+		if (flags)                                                               \
+			setflags;                                                        \
+		return r;                                                                \
+	}                                                                                \
+	static int name(struct cpu *cpu, const struct insn *in)                          \
+	{                                                                                \
+		uint64_t v;                                                              \
+		/* read with write intent: #PF W=1 (operand.h mem_read_rmw) */         \
+		TRY(mem_read_rmw(cpu, in->mem.seg, insn_ea(cpu, in), 1u << lg, &v));    \
+		TRY(flat_write(cpu, in, 1u << lg, name##_calc(cpu, in, v, false)));      \
+		(void)name##_calc(cpu, in, v, true);                                     \
+		return X_OK;                                                             \
+	}                                                                                \
+	TM_SHAPES(RMW, name, lg)
+#define TM_RMW(name, shape, lg)                                                \
+	static int tm_##name##_##shape(struct cpu *cpu, const struct insn *in) \
+	{                                                                      \
+		uint64_t gla = ea_##shape(cpu, in);                            \
+		uint8_t *p, *q;                                                \
+		if (unlikely(!tlb_hit(cpu, TLB_READ, gla, 1u << lg, &q) ||     \
+		             !tlb_hit(cpu, TLB_WRITE, gla, 1u << lg, &p)))     \
+			return thr_generic(cpu, in);                           \
+		access_store(p, 1u << lg, name##_calc(cpu, in, access_load(q, 1u << lg), true)); \
+		return in[1].tfn(cpu, in + 1);                                 \
+	}
+#define RMW_FAMILY(lg, T)                                                                          \
+	RMW_FAST(fast_add_mr##lg, lg, T, cpu->gpr[RS(in)], a + b, flags_set_add(cpu, lg, a, b, r))  \
+	RMW_FAST(fast_add_mi##lg, lg, T, in->imm, a + b, flags_set_add(cpu, lg, a, b, r))           \
+	RMW_FAST(fast_sub_mr##lg, lg, T, cpu->gpr[RS(in)], a - b, flags_set_sub(cpu, lg, a, b, r))  \
+	RMW_FAST(fast_sub_mi##lg, lg, T, in->imm, a - b, flags_set_sub(cpu, lg, a, b, r))           \
+	RMW_FAST(fast_and_mr##lg, lg, T, cpu->gpr[RS(in)], a & b, flags_set_logic(cpu, lg, r))      \
+	RMW_FAST(fast_and_mi##lg, lg, T, in->imm, a & b, flags_set_logic(cpu, lg, r))               \
+	RMW_FAST(fast_or_mr##lg, lg, T, cpu->gpr[RS(in)], a | b, flags_set_logic(cpu, lg, r))       \
+	RMW_FAST(fast_or_mi##lg, lg, T, in->imm, a | b, flags_set_logic(cpu, lg, r))                \
+	RMW_FAST(fast_xor_mr##lg, lg, T, cpu->gpr[RS(in)], a ^ b, flags_set_logic(cpu, lg, r))      \
+	RMW_FAST(fast_xor_mi##lg, lg, T, in->imm, a ^ b, flags_set_logic(cpu, lg, r))
+RMW_FAMILY(0, uint8_t)
+RMW_FAMILY(2, uint32_t)
+RMW_FAMILY(3, uint64_t)
+
+static const struct {
+	uint16_t id;
+	op_fn *mr[4], *mi[4];  /* by log2 of the size; NULL: no variant */
+} rmw_rows[] = {
+#define RMW_ROW(ID, n) { X86_INS_##ID, { fast_##n##_mr0, NULL, fast_##n##_mr2, fast_##n##_mr3 }, \
+	                              { fast_##n##_mi0, NULL, fast_##n##_mi2, fast_##n##_mi3 } }
+	RMW_ROW(ADD, add), RMW_ROW(SUB, sub), RMW_ROW(AND, and), RMW_ROW(OR, or), RMW_ROW(XOR, xor),
+#undef RMW_ROW
+};
+
+static op_fn *const cmp_mi[4] = { fast_cmp_mi0, fast_cmp_mi1, fast_cmp_mi2, fast_cmp_mi3 };
+static op_fn *const cmp_mr[4] = { fast_cmp_mr0, fast_cmp_mr1, fast_cmp_mr2, fast_cmp_mr3 };
 
 static const struct {
 	uint16_t id;
@@ -390,14 +608,20 @@ static int fast_movsxd_r(struct cpu *cpu, const struct insn *in)
 	return X_OK;
 }
 
+static inline void fast_movsxd_m_op(struct cpu *cpu, const struct insn *in, uint64_t v)
+{
+	cpu->gpr[RD(in)] = (uint64_t)(int64_t)(int32_t)v;
+}
+
 static int fast_movsxd_m(struct cpu *cpu, const struct insn *in)
 {
 	uint64_t v;
 
 	TRY(flat_read(cpu, in, 4, &v));
-	cpu->gpr[RD(in)] = (uint64_t)(int64_t)(int32_t)v;
+	fast_movsxd_m_op(cpu, in, v);
 	return X_OK;
 }
+TM_SHAPES(READ, fast_movsxd_m, 2)
 
 /* LEA r32 with 64-bit addressing: the address truncated to 32 bits. */
 static int fast_lea32(struct cpu *cpu, const struct insn *in)
@@ -405,6 +629,22 @@ static int fast_lea32(struct cpu *cpu, const struct insn *in)
 	cpu->gpr[RD(in)] = (uint32_t)insn_ea(cpu, in);
 	return X_OK;
 }
+
+/* LEA's threaded twins: the address by shape, no memory access. */
+#define TM_LEA(shape)                                                             \
+	static int tm_fast_lea64_##shape(struct cpu *cpu, const struct insn *in)  \
+	{                                                                         \
+		cpu->gpr[RD(in)] = ea_##shape(cpu, in);                           \
+		return in[1].tfn(cpu, in + 1);                                    \
+	}                                                                         \
+	static int tm_fast_lea32_##shape(struct cpu *cpu, const struct insn *in)  \
+	{                                                                         \
+		cpu->gpr[RD(in)] = (uint32_t)ea_##shape(cpu, in);                 \
+		return in[1].tfn(cpu, in + 1);                                    \
+	}
+TM_LEA(b)
+TM_LEA(bi)
+TM_LEA(g)
 
 /* Memory forms, 64-bit code with 64-bit addressing only. */
 static void fast_specialize_mem(struct insn *in)
@@ -439,6 +679,24 @@ static void fast_specialize_mem(struct insn *in)
 				return;
 			}
 		return;
+	}
+	if (in->id == X86_INS_CMP && d->kind == OPK_MEM && d->lg <= 3) {
+		if (s->kind == OPK_REG && s->lg == d->lg)
+			in->fn = cmp_mr[d->lg];
+		else if (s->kind == OPK_IMM)
+			in->fn = cmp_mi[d->lg];
+		return;
+	}
+	if (d->kind == OPK_MEM && d->lg <= 3 &&
+	    ((s->kind == OPK_REG && s->lg == d->lg) || s->kind == OPK_IMM)) {
+		for (unsigned i = 0; i < sizeof(rmw_rows) / sizeof(rmw_rows[0]); i++)
+			if (rmw_rows[i].id == in->id) {
+				op_fn *f = s->kind == OPK_IMM ? rmw_rows[i].mi[d->lg] :
+				                                rmw_rows[i].mr[d->lg];
+				if (f)
+					in->fn = f;
+				return;
+			}
 	}
 	if (in->id == X86_INS_MOV && d->kind == OPK_MEM && d->lg <= 3) {
 		if (s->kind == OPK_REG && s->lg == d->lg)
@@ -480,6 +738,10 @@ void fast_specialize(struct insn *in, unsigned code_size)
 
 	if (in->lock || in->rep)
 		return;
+	if (in->id == X86_INS_NOP && in->fn == op_nop) {
+		in->fn = fast_nop;
+		return;
+	}
 	if (code_size == 8 && in->id == X86_INS_JMP && in->nops == 1 && !in->opc0f) {
 		if (d->kind == OPK_IMM)
 			in->fn = fast_jmp_rel64;
@@ -525,6 +787,10 @@ void fast_specialize(struct insn *in, unsigned code_size)
 			in->fn = lg == 3 ? fast_inc64 : fast_inc32;
 		else if (in->id == X86_INS_DEC)
 			in->fn = lg == 3 ? fast_dec64 : fast_dec32;
+		else if (in->id == X86_INS_NEG)
+			in->fn = lg == 3 ? fast_neg3 : fast_neg2;
+		else if (in->id == X86_INS_NOT)
+			in->fn = lg == 3 ? fast_not3 : fast_not2;
 		return;
 	}
 	/* Jcc rel8/rel32: opcodes 70-7F and 0F 80-8F. */
@@ -545,20 +811,14 @@ void fast_specialize(struct insn *in, unsigned code_size)
 	X(fast_adc_rr64, 0) \
 	X(fast_add_ri32, 0) \
 	X(fast_add_ri64, 0) \
-	X(fast_add_rm32, 1) \
-	X(fast_add_rm64, 1) \
 	X(fast_add_rr32, 0) \
 	X(fast_add_rr64, 0) \
 	X(fast_and_ri32, 0) \
 	X(fast_and_ri64, 0) \
-	X(fast_and_rm32, 1) \
-	X(fast_and_rm64, 1) \
 	X(fast_and_rr32, 0) \
 	X(fast_and_rr64, 0) \
 	X(fast_cmp_ri32, 0) \
 	X(fast_cmp_ri64, 0) \
-	X(fast_cmp_rm32, 1) \
-	X(fast_cmp_rm64, 1) \
 	X(fast_cmp_rr32, 0) \
 	X(fast_cmp_rr64, 0) \
 	X(fast_dec32, 0) \
@@ -587,23 +847,19 @@ void fast_specialize(struct insn *in, unsigned code_size)
 	X(fast_jmp_m64, 1) \
 	X(fast_jmp_r64, 1) \
 	X(fast_jmp_rel64, 1) \
-	X(fast_lea32, 1) \
-	X(fast_lea64, 1) \
-	X(fast_load32, 1) \
-	X(fast_load64, 1) \
 	X(fast_mov_ri32, 0) \
 	X(fast_mov_ri64, 0) \
 	X(fast_mov_rr32, 0) \
 	X(fast_mov_rr64, 0) \
-	X(fast_movsxd_m, 1) \
 	X(fast_movsxd_r, 0) \
-	X(fast_movzx_m16, 1) \
-	X(fast_movzx_m8, 1) \
 	X(fast_movzx_r8, 0) \
+	X(fast_neg2, 0) \
+	X(fast_neg3, 0) \
+	X(fast_not2, 0) \
+	X(fast_nop, 0) \
+	X(fast_not3, 0) \
 	X(fast_or_ri32, 0) \
 	X(fast_or_ri64, 0) \
-	X(fast_or_rm32, 1) \
-	X(fast_or_rm64, 1) \
 	X(fast_or_rr32, 0) \
 	X(fast_or_rr64, 0) \
 	X(fast_rol32, 0) \
@@ -620,18 +876,8 @@ void fast_specialize(struct insn *in, unsigned code_size)
 	X(fast_shl64, 0) \
 	X(fast_shr32, 0) \
 	X(fast_shr64, 0) \
-	X(fast_store_i0, 1) \
-	X(fast_store_i1, 1) \
-	X(fast_store_i2, 1) \
-	X(fast_store_i3, 1) \
-	X(fast_store_r0, 1) \
-	X(fast_store_r1, 1) \
-	X(fast_store_r2, 1) \
-	X(fast_store_r3, 1) \
 	X(fast_sub_ri32, 0) \
 	X(fast_sub_ri64, 0) \
-	X(fast_sub_rm32, 1) \
-	X(fast_sub_rm64, 1) \
 	X(fast_sub_rr32, 0) \
 	X(fast_sub_rr64, 0) \
 	X(fast_test_ri32, 0) \
@@ -640,10 +886,76 @@ void fast_specialize(struct insn *in, unsigned code_size)
 	X(fast_test_rr64, 0) \
 	X(fast_xor_ri32, 0) \
 	X(fast_xor_ri64, 0) \
-	X(fast_xor_rm32, 1) \
-	X(fast_xor_rm64, 1) \
 	X(fast_xor_rr32, 0) \
 	X(fast_xor_rr64, 0)
+
+/* The memory forms: threaded twins by address shape (TM_SHAPES above). */
+#define MEM_LIST(X) \
+	X(fast_add_mr0) \
+	X(fast_add_mr2) \
+	X(fast_add_mr3) \
+	X(fast_add_mi0) \
+	X(fast_add_mi2) \
+	X(fast_add_mi3) \
+	X(fast_sub_mr0) \
+	X(fast_sub_mr2) \
+	X(fast_sub_mr3) \
+	X(fast_sub_mi0) \
+	X(fast_sub_mi2) \
+	X(fast_sub_mi3) \
+	X(fast_and_mr0) \
+	X(fast_and_mr2) \
+	X(fast_and_mr3) \
+	X(fast_and_mi0) \
+	X(fast_and_mi2) \
+	X(fast_and_mi3) \
+	X(fast_or_mr0) \
+	X(fast_or_mr2) \
+	X(fast_or_mr3) \
+	X(fast_or_mi0) \
+	X(fast_or_mi2) \
+	X(fast_or_mi3) \
+	X(fast_xor_mr0) \
+	X(fast_xor_mr2) \
+	X(fast_xor_mr3) \
+	X(fast_xor_mi0) \
+	X(fast_xor_mi2) \
+	X(fast_xor_mi3) \
+	X(fast_add_rm32) \
+	X(fast_add_rm64) \
+	X(fast_and_rm32) \
+	X(fast_and_rm64) \
+	X(fast_cmp_mi0) \
+	X(fast_cmp_mi1) \
+	X(fast_cmp_mi2) \
+	X(fast_cmp_mi3) \
+	X(fast_cmp_mr0) \
+	X(fast_cmp_mr1) \
+	X(fast_cmp_mr2) \
+	X(fast_cmp_mr3) \
+	X(fast_cmp_rm32) \
+	X(fast_cmp_rm64) \
+	X(fast_lea32) \
+	X(fast_lea64) \
+	X(fast_load32) \
+	X(fast_load64) \
+	X(fast_movsxd_m) \
+	X(fast_movzx_m16) \
+	X(fast_movzx_m8) \
+	X(fast_or_rm32) \
+	X(fast_or_rm64) \
+	X(fast_store_i0) \
+	X(fast_store_i1) \
+	X(fast_store_i2) \
+	X(fast_store_i3) \
+	X(fast_store_r0) \
+	X(fast_store_r1) \
+	X(fast_store_r2) \
+	X(fast_store_r3) \
+	X(fast_sub_rm32) \
+	X(fast_sub_rm64) \
+	X(fast_xor_rm32) \
+	X(fast_xor_rm64)
 
 FAST_LIST(THREADED)
 
@@ -655,12 +967,401 @@ static const struct {
 #undef TWIN
 };
 
-/* The threaded entry for a record's handler: the fast variant's twin, or
- * the generic trampoline. */
-op_fn *fast_threaded(op_fn *fn)
+static const struct {
+	op_fn *fn, *tfn[3];  /* base + disp, base + index*scale + disp, other */
+} mem_twins[] = {
+#define TWIN(name) { name, { tm_##name##_b, tm_##name##_bi, tm_##name##_g } },
+	MEM_LIST(TWIN)
+#undef TWIN
+};
+
+/* --- Fused compare and branch ------------------------------------------------
+ * A flag-setting register form followed by a 64-bit-mode Jcc (the block's
+ * last record) runs as one threaded entry: the operation and its lazy flag
+ * record exactly as the two records would leave them, then the condition,
+ * folded at compile time for the operation just recorded.  Both records
+ * still retire (the chain stops at the Jcc's record, which the run loop
+ * counts); a non-canonical target faults at the Jcc with the operation
+ * retired, as unfused.  The records' fn handlers are unchanged, so the
+ * traced, debug and budget-cut paths run them one by one. */
+/* The condition cc from the six flags' inputs; only what cc needs is
+ * computed once cc is a constant. */
+static inline __attribute__((always_inline)) int cond_from(unsigned cc, int cf, int zf, int sf,
+                                                           int of, uint64_t r)
 {
-	for (unsigned i = 0; i < sizeof(twins) / sizeof(twins[0]); i++)
+	int v;
+
+	switch (cc >> 1) {
+	case 0: v = of; break;
+	case 1: v = cf; break;
+	case 2: v = zf; break;
+	case 3: v = cf | zf; break;
+	case 4: v = sf; break;
+	case 5: v = !__builtin_parity((unsigned)(r & 0xff)); break;
+	case 6: v = sf != of; break;
+	default: v = zf | (sf != of); break;
+	}
+	return v ^ (int)(cc & 1);
+}
+
+/* The condition after each kind of operation on W-bit a and b, as
+ * flags_arith() defines the flags of the lazy record it leaves. */
+#define MASK(W) ((W) == 64 ? ~0ull : (1ull << (W)) - 1)
+#define SIGN(x, W) ((int)(((x) >> ((W) - 1)) & 1))
+static inline __attribute__((always_inline)) int cond_sub(const struct cpu *cpu, unsigned cc,
+                                                          uint64_t a, uint64_t b, unsigned W)
+{
+	uint64_t r = (a - b) & MASK(W);
+
+	(void)cpu;
+	return cond_from(cc, a < b, r == 0, SIGN(r, W), SIGN((a ^ b) & (a ^ r), W), r);
+}
+
+static inline __attribute__((always_inline)) int cond_add(const struct cpu *cpu, unsigned cc,
+                                                          uint64_t a, uint64_t b, unsigned W)
+{
+	uint64_t r = (a + b) & MASK(W);
+
+	(void)cpu;
+	return cond_from(cc, r < a, r == 0, SIGN(r, W), SIGN((a ^ r) & (b ^ r), W), r);
+}
+
+static inline __attribute__((always_inline)) int cond_and(const struct cpu *cpu, unsigned cc,
+                                                          uint64_t a, uint64_t b, unsigned W)
+{
+	uint64_t r = a & b;
+
+	(void)cpu;
+	return cond_from(cc, 0, r == 0, SIGN(r, W), 0, r);
+}
+
+static inline __attribute__((always_inline)) int cond_or(const struct cpu *cpu, unsigned cc,
+                                                         uint64_t a, uint64_t b, unsigned W)
+{
+	uint64_t r = a | b;
+
+	(void)cpu;
+	return cond_from(cc, 0, r == 0, SIGN(r, W), 0, r);
+}
+
+/* INC/DEC keep CF: the handler has just settled it (flags_set_incdec). */
+static inline __attribute__((always_inline)) int cond_inc(const struct cpu *cpu, unsigned cc,
+                                                          uint64_t a, uint64_t b, unsigned W)
+{
+	uint64_t r = (a + 1) & MASK(W);
+
+	(void)b;
+	return cond_from(cc, flags_cf(cpu), r == 0, SIGN(r, W), r == (1ull << (W - 1)), r);
+}
+
+static inline __attribute__((always_inline)) int cond_dec(const struct cpu *cpu, unsigned cc,
+                                                          uint64_t a, uint64_t b, unsigned W)
+{
+	uint64_t r = (a - 1) & MASK(W);
+
+	(void)b;
+	return cond_from(cc, flags_cf(cpu), r == 0, SIGN(r, W), r == (1ull << (W - 1)) - 1, r);
+}
+
+#define FUSE(op, cc, W, SRC, KIND)                                             \
+	static int tf_##op##_##cc(struct cpu *cpu, const struct insn *in)      \
+	{                                                                      \
+		const struct insn *j = in + 1;                                 \
+		const uint64_t a = cpu->gpr[RD(in)] & MASK(W);                 \
+		const uint64_t b = (uint64_t)(SRC) & MASK(W);                  \
+		uint64_t target;                                               \
+		(void)op(cpu, in);                                             \
+		if (!cond_##KIND(cpu, cc, a, b, W))                            \
+			return j[1].tfn(cpu, j + 1);                           \
+		target = cpu->t_base + j->off + j->len + j->imm;               \
+		if (unlikely(!cpu_is_canonical(target))) {                     \
+			(void)cpu_gp0(cpu);                                    \
+			return thr_stop(cpu, j, X_FAULT);                      \
+		}                                                              \
+		if (target == cpu->t_base)                                     \
+			return thr_loop(cpu, j);                               \
+		return thr_branch(cpu, j, target);                             \
+	}
+#define FUSE16(op, W, SRC, KIND)                                                              \
+	FUSE(op, 0, W, SRC, KIND) FUSE(op, 1, W, SRC, KIND) FUSE(op, 2, W, SRC, KIND)        \
+	FUSE(op, 3, W, SRC, KIND) FUSE(op, 4, W, SRC, KIND) FUSE(op, 5, W, SRC, KIND)        \
+	FUSE(op, 6, W, SRC, KIND) FUSE(op, 7, W, SRC, KIND) FUSE(op, 8, W, SRC, KIND)        \
+	FUSE(op, 9, W, SRC, KIND) FUSE(op, 10, W, SRC, KIND) FUSE(op, 11, W, SRC, KIND)      \
+	FUSE(op, 12, W, SRC, KIND) FUSE(op, 13, W, SRC, KIND) FUSE(op, 14, W, SRC, KIND)     \
+	FUSE(op, 15, W, SRC, KIND)
+#define RR cpu->gpr[RS(in)]
+#define RI in->imm
+#define FUSE_LIST(X)                                                                    \
+	X(fast_cmp_rr64, 64, RR, sub) X(fast_cmp_ri64, 64, RI, sub)                     \
+	X(fast_cmp_rr32, 32, RR, sub) X(fast_cmp_ri32, 32, RI, sub)                     \
+	X(fast_sub_rr64, 64, RR, sub) X(fast_sub_ri64, 64, RI, sub)                     \
+	X(fast_sub_rr32, 32, RR, sub) X(fast_sub_ri32, 32, RI, sub)                     \
+	X(fast_add_rr64, 64, RR, add) X(fast_add_ri64, 64, RI, add)                     \
+	X(fast_add_rr32, 32, RR, add) X(fast_add_ri32, 32, RI, add)                     \
+	X(fast_test_rr64, 64, RR, and) X(fast_test_ri64, 64, RI, and)                   \
+	X(fast_test_rr32, 32, RR, and) X(fast_test_ri32, 32, RI, and)                   \
+	X(fast_and_rr64, 64, RR, and) X(fast_and_ri64, 64, RI, and)                     \
+	X(fast_and_rr32, 32, RR, and) X(fast_and_ri32, 32, RI, and)                     \
+	X(fast_or_rr64, 64, RR, or) X(fast_or_rr32, 32, RR, or)                         \
+	X(fast_inc64, 64, 0, inc) X(fast_inc32, 32, 0, inc)                             \
+	X(fast_dec64, 64, 0, dec) X(fast_dec32, 32, 0, dec)
+
+FUSE_LIST(FUSE16)
+
+/* The same for compares with a memory operand, on a TLB hit (ea_g: any
+ * address shape); anything else runs the compare alone through
+ * thr_generic, and the Jcc's own entry follows. */
+#define FUSEM(op, cc, lg, A, B)                                                \
+	static int tf_##op##_##cc(struct cpu *cpu, const struct insn *in)      \
+	{                                                                      \
+		const struct insn *j = in + 1;                                 \
+		uint8_t *p;                                                    \
+		uint64_t v, a, b, target;                                      \
+		if (unlikely(!tlb_hit(cpu, TLB_READ, ea_g(cpu, in), 1u << lg, &p))) \
+			return thr_generic(cpu, in);                           \
+		v = access_load(p, 1u << lg);                                  \
+		a = (A) & MASK(8u << lg);                                      \
+		b = (uint64_t)(B) & MASK(8u << lg);                            \
+		op##_op(cpu, in, v);                                           \
+		if (!cond_sub(cpu, cc, a, b, 8u << lg))                        \
+			return j[1].tfn(cpu, j + 1);                           \
+		target = cpu->t_base + j->off + j->len + j->imm;               \
+		if (unlikely(!cpu_is_canonical(target))) {                     \
+			(void)cpu_gp0(cpu);                                    \
+			return thr_stop(cpu, j, X_FAULT);                      \
+		}                                                              \
+		if (target == cpu->t_base)                                     \
+			return thr_loop(cpu, j);                               \
+		return thr_branch(cpu, j, target);                             \
+	}
+#define FUSEM16(op, lg, A, B)                                                                   \
+	FUSEM(op, 0, lg, A, B) FUSEM(op, 1, lg, A, B) FUSEM(op, 2, lg, A, B)                   \
+	FUSEM(op, 3, lg, A, B) FUSEM(op, 4, lg, A, B) FUSEM(op, 5, lg, A, B)                   \
+	FUSEM(op, 6, lg, A, B) FUSEM(op, 7, lg, A, B) FUSEM(op, 8, lg, A, B)                   \
+	FUSEM(op, 9, lg, A, B) FUSEM(op, 10, lg, A, B) FUSEM(op, 11, lg, A, B)                 \
+	FUSEM(op, 12, lg, A, B) FUSEM(op, 13, lg, A, B) FUSEM(op, 14, lg, A, B)                \
+	FUSEM(op, 15, lg, A, B)
+#define FUSEM_LIST(X)                                                                   \
+	X(fast_cmp_mi0, 0, v, in->imm) X(fast_cmp_mi2, 2, v, in->imm)                   \
+	X(fast_cmp_mi3, 3, v, in->imm) X(fast_cmp_mr0, 0, v, cpu->gpr[RS(in)])          \
+	X(fast_cmp_mr2, 2, v, cpu->gpr[RS(in)]) X(fast_cmp_mr3, 3, v, cpu->gpr[RS(in)]) \
+	X(fast_cmp_rm32, 2, cpu->gpr[RD(in)], v) X(fast_cmp_rm64, 3, cpu->gpr[RD(in)], v)
+
+FUSEM_LIST(FUSEM16)
+
+static const struct {
+	op_fn *fn, *tfn[16];
+} fused[] = {
+#define ROW16(op, W, SRC, KIND) { op, { tf_##op##_0, tf_##op##_1, tf_##op##_2, tf_##op##_3, \
+	tf_##op##_4, tf_##op##_5, tf_##op##_6, tf_##op##_7, tf_##op##_8, tf_##op##_9, \
+	tf_##op##_10, tf_##op##_11, tf_##op##_12, tf_##op##_13, tf_##op##_14, tf_##op##_15 } },
+	FUSE_LIST(ROW16)
+#undef ROW16
+#define ROW16(op, lg, A, B) { op, { tf_##op##_0, tf_##op##_1, tf_##op##_2, tf_##op##_3, \
+	tf_##op##_4, tf_##op##_5, tf_##op##_6, tf_##op##_7, tf_##op##_8, tf_##op##_9, \
+	tf_##op##_10, tf_##op##_11, tf_##op##_12, tf_##op##_13, tf_##op##_14, tf_##op##_15 } },
+	FUSEM_LIST(ROW16)
+#undef ROW16
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The threaded entry for a record: fused with a following Jcc, the
+ * memory form's twin for its address shape, the register form's twin, or
+ * the generic trampoline. */
+static op_fn *fast_threaded(const struct insn *in)
+{
+	op_fn *fn = in->fn;
+	const struct insn *j = in + 1;
+
+	if (j->fn == fast_jcc64[j->cc & 15]) {
+		for (unsigned i = 0; i < COUNT(fused); i++)
+			if (fused[i].fn == fn)
+				return fused[i].tfn[j->cc & 15];
+	}
+	for (unsigned i = 0; in->has_mem && i < COUNT(mem_twins); i++) {
+		if (mem_twins[i].fn != fn)
+			continue;
+		if (in->mem.base < 16 && in->mem.index == MEMREG_NONE)
+			return mem_twins[i].tfn[0];
+		if (in->mem.base < 16 && in->mem.index < 16)
+			return mem_twins[i].tfn[1];
+		return mem_twins[i].tfn[2];
+	}
+	for (unsigned i = 0; i < COUNT(twins); i++)
 		if (twins[i].fn == fn)
 			return twins[i].tfn;
 	return thr_generic;
+}
+
+/* --- Dead flags ---------------------------------------------------------------
+ * Within a block run whole by threaded dispatch, the flags a register form
+ * records are unobservable when a later record of the block replaces all
+ * six before anything reads them, and nothing in between can fault or
+ * leave the block.  Such a record gets a twin that computes only its
+ * result (nf_*).  The records' fn handlers are unchanged: the traced,
+ * debug and budget-cut paths, and every fault, see exact flags. */
+#define NF_ALU(name, T, src, expr)                                             \
+	static int nf_##name(struct cpu *cpu, const struct insn *in)           \
+	{                                                                      \
+		T a = (T)cpu->gpr[RD(in)], b = (T)(src);                       \
+		(void)a;                                                       \
+		(void)b;                                                       \
+		cpu->gpr[RD(in)] = (uint64_t)(T)(expr);                        \
+		return in[1].tfn(cpu, in + 1);                                 \
+	}
+#define NF_FAMILY(sfx, T)                                                      \
+	NF_ALU(fast_add_rr##sfx, T, cpu->gpr[RS(in)], a + b)                   \
+	NF_ALU(fast_add_ri##sfx, T, in->imm, a + b)                            \
+	NF_ALU(fast_sub_rr##sfx, T, cpu->gpr[RS(in)], a - b)                   \
+	NF_ALU(fast_sub_ri##sfx, T, in->imm, a - b)                            \
+	NF_ALU(fast_and_rr##sfx, T, cpu->gpr[RS(in)], a & b)                   \
+	NF_ALU(fast_and_ri##sfx, T, in->imm, a & b)                            \
+	NF_ALU(fast_or_rr##sfx, T, cpu->gpr[RS(in)], a | b)                    \
+	NF_ALU(fast_or_ri##sfx, T, in->imm, a | b)                             \
+	NF_ALU(fast_xor_rr##sfx, T, cpu->gpr[RS(in)], a ^ b)                   \
+	NF_ALU(fast_xor_ri##sfx, T, in->imm, a ^ b)                            \
+	NF_ALU(fast_adc_rr##sfx, T, cpu->gpr[RS(in)], a + b + (T)flags_cf(cpu)) \
+	NF_ALU(fast_adc_ri##sfx, T, in->imm, a + b + (T)flags_cf(cpu))          \
+	NF_ALU(fast_sbb_rr##sfx, T, cpu->gpr[RS(in)], a - b - (T)flags_cf(cpu)) \
+	NF_ALU(fast_sbb_ri##sfx, T, in->imm, a - b - (T)flags_cf(cpu))          \
+	NF_ALU(fast_inc##sfx, T, 0, a + 1)                                     \
+	NF_ALU(fast_dec##sfx, T, 0, a - 1)                                     \
+	NF_ALU(fast_shl##sfx, T, in->imm & (sizeof(T) * 8 - 1), a << b)        \
+	NF_ALU(fast_shr##sfx, T, in->imm & (sizeof(T) * 8 - 1), a >> b)        \
+	NF_ALU(fast_rol##sfx, T, in->imm & (sizeof(T) * 8 - 1),                \
+	       b ? (T)(a << b) | (T)(a >> (sizeof(T) * 8 - b)) : a)            \
+	NF_ALU(fast_ror##sfx, T, in->imm & (sizeof(T) * 8 - 1),                \
+	       b ? (T)(a >> b) | (T)(a << (sizeof(T) * 8 - b)) : a)
+NF_FAMILY(64, uint64_t)
+NF_FAMILY(32, uint32_t)
+NF_ALU(fast_sar64, uint64_t, in->imm & 63, (uint64_t)((int64_t)a >> b))
+NF_ALU(fast_sar32, uint32_t, in->imm & 31, (uint32_t)((int32_t)a >> b))
+NF_ALU(fast_neg3, uint64_t, 0, 0 - a)
+NF_ALU(fast_neg2, uint32_t, 0, 0 - a)
+NF_ALU(fast_imul64, uint64_t, in->nops == 3 ? in->imm : cpu->gpr[RD(in)],
+       cpu->gpr[RS(in)] * b)
+NF_ALU(fast_imul32, uint32_t, in->nops == 3 ? in->imm : cpu->gpr[RD(in)],
+       (uint32_t)((int64_t)(int32_t)cpu->gpr[RS(in)] * (int32_t)b))
+
+/* CMP and TEST with unobservable flags do nothing. */
+static int nf_nop(struct cpu *cpu, const struct insn *in)
+{
+	return in[1].tfn(cpu, in + 1);
+}
+
+/* How a record treats the flags, for the backward scan below. */
+enum fclass {
+	FC_BARRIER,  /* reads flags, may fault or leave the block: flags live */
+	FC_NONE,     /* register-only, no flags: liveness passes through */
+	FC_WRITE,    /* writes all six, reads none, cannot fault */
+	FC_PARTIAL,  /* writes some and keeps the rest (ROL/ROR, INC/DEC) */
+	FC_READ,     /* writes all six from CF and its operands (ADC/SBB) */
+};
+
+#define NF_ROW(name, cls) { name, nf_##name, cls }
+#define NF_ROWS(sfx)                                                                   \
+	NF_ROW(fast_add_rr##sfx, FC_WRITE), NF_ROW(fast_add_ri##sfx, FC_WRITE),        \
+	NF_ROW(fast_sub_rr##sfx, FC_WRITE), NF_ROW(fast_sub_ri##sfx, FC_WRITE),        \
+	NF_ROW(fast_and_rr##sfx, FC_WRITE), NF_ROW(fast_and_ri##sfx, FC_WRITE),        \
+	NF_ROW(fast_or_rr##sfx, FC_WRITE), NF_ROW(fast_or_ri##sfx, FC_WRITE),          \
+	NF_ROW(fast_xor_rr##sfx, FC_WRITE), NF_ROW(fast_xor_ri##sfx, FC_WRITE),        \
+	{ fast_cmp_rr##sfx, nf_nop, FC_WRITE }, { fast_cmp_ri##sfx, nf_nop, FC_WRITE }, \
+	{ fast_test_rr##sfx, nf_nop, FC_WRITE }, { fast_test_ri##sfx, nf_nop, FC_WRITE }, \
+	NF_ROW(fast_adc_rr##sfx, FC_READ), NF_ROW(fast_adc_ri##sfx, FC_READ),          \
+	NF_ROW(fast_sbb_rr##sfx, FC_READ), NF_ROW(fast_sbb_ri##sfx, FC_READ),          \
+	NF_ROW(fast_inc##sfx, FC_PARTIAL), NF_ROW(fast_dec##sfx, FC_PARTIAL),          \
+	NF_ROW(fast_rol##sfx, FC_PARTIAL), NF_ROW(fast_ror##sfx, FC_PARTIAL),          \
+	NF_ROW(fast_shl##sfx, FC_WRITE), NF_ROW(fast_shr##sfx, FC_WRITE),              \
+	NF_ROW(fast_sar##sfx, FC_WRITE), NF_ROW(fast_imul##sfx, FC_WRITE)
+static const struct {
+	op_fn *fn, *nf;
+	uint8_t cls;
+} nf_rows[] = {
+	NF_ROWS(64), NF_ROWS(32),
+	NF_ROW(fast_neg3, FC_WRITE), NF_ROW(fast_neg2, FC_WRITE),
+	{ fast_mov_rr64, NULL, FC_NONE }, { fast_mov_rr32, NULL, FC_NONE },
+	{ fast_mov_ri64, NULL, FC_NONE }, { fast_mov_ri32, NULL, FC_NONE },
+	{ fast_movzx_r8, NULL, FC_NONE }, { fast_movsxd_r, NULL, FC_NONE },
+	{ fast_not3, NULL, FC_NONE }, { fast_not2, NULL, FC_NONE },
+	{ fast_lea64, NULL, FC_NONE }, { fast_lea32, NULL, FC_NONE },
+	{ fast_nop, NULL, FC_NONE },
+};
+
+static bool is_shift_or_rotate(op_fn *fn)
+{
+	return fn == fast_shl64 || fn == fast_shr64 || fn == fast_sar64 || fn == fast_rol64 ||
+	       fn == fast_ror64 || fn == fast_shl32 || fn == fast_shr32 || fn == fast_sar32 ||
+	       fn == fast_rol32 || fn == fast_ror32;
+}
+
+static unsigned flags_class(const struct insn *in, op_fn **nf)
+{
+	for (unsigned i = 0; i < COUNT(nf_rows); i++) {
+		if (nf_rows[i].fn != in->fn)
+			continue;
+		*nf = nf_rows[i].nf;
+		/* A count that masks to 0 changes no flags (SDM Vol. 2 "SAL/
+		 * SAR/SHL/SHR", "RCL/RCR/ROL/ROR"). */
+		if (is_shift_or_rotate(in->fn) && (in->imm & (in->opsize == 3 ? 63 : 31)) == 0)
+			return FC_NONE;
+		return nf_rows[i].cls;
+	}
+	return FC_BARRIER;
+}
+
+void fast_thread_block(struct insn *ins, unsigned n)
+{
+	uint64_t dead = 0;
+	op_fn *nf[64] = { NULL };
+	bool live = true;  /* flags are live at the end of the block */
+
+	for (unsigned k = 0; k < n; k++)
+		ins[k].tfn = fast_threaded(&ins[k]);
+	for (unsigned k = n; k-- > 0;) {
+		op_fn *f = NULL;
+		/* Only register forms (and LEA) have a class; the generic
+		 * trampoline and the memory forms are barriers. */
+		bool candidate = k < 64 && ins[k].tfn != thr_generic &&
+		                 (!ins[k].has_mem || ins[k].id == X86_INS_LEA ||
+		                  ins[k].id == X86_INS_NOP);
+		unsigned cls = candidate ? flags_class(&ins[k], &f) : FC_BARRIER;
+
+		switch (cls) {
+		case FC_NONE:
+			break;
+		case FC_WRITE:
+			if (!live)
+				dead |= 1ull << k;
+			live = false;
+			break;
+		case FC_PARTIAL:
+			/* Dead: it may skip its flags entirely, and what it
+			 * would have kept is dead too. */
+			if (!live)
+				dead |= 1ull << k;
+			break;
+		case FC_READ:
+			if (!live)
+				dead |= 1ull << k;
+			live = true;
+			break;
+		default:
+			live = true;
+			break;
+		}
+		if (k < 64)
+			nf[k] = f;
+	}
+	for (unsigned k = 0; k < n && k < 64; k++)
+		if ((dead >> k) & 1)
+			ins[k].tfn = nf[k];
+}
+
+bool fast_is_jcc(op_fn *fn)
+{
+	for (unsigned i = 0; i < COUNT(fast_jcc64); i++)
+		if (fast_jcc64[i] == fn)
+			return true;
+	return fn == fast_jcc32;
 }

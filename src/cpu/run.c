@@ -310,35 +310,45 @@ static inline struct block *linked_successor(const struct cpu *cpu, const struct
 
 /* Whole 64-bit blocks with no central checks, by threaded dispatch
  * (thread.h): the records run each other, and this only settles the
- * outcome.  When a block ends normally or by a taken branch, nothing rare
- * is pending, and the block it leads to is linked, has no central checks
- * and fits the budget, that block runs next without going back to
- * cpu_run.  *prev is kept as the last block that ran, for its links. */
+ * outcome.  The chain itself goes on into following blocks while it may
+ * (thr_branch, thr_end, up to THR_CHAIN of them); when it returns with a
+ * block ended normally or by a taken branch, nothing rare is pending, and
+ * the block it leads to is found (itself, for a loop; else the jump
+ * cache), has no central checks and fits the budget, that block runs next
+ * without going back to cpu_run.  *prev is kept as the last block that
+ * ran, for its links. */
 static bool run_block_threaded(struct cpu *cpu, struct block *b, uint64_t end,
                                struct block **prev)
 {
+	cpu->t_end = end;
 	for (;;) {
-		const uint64_t base = cpu->rip;
+		uint64_t base;
 		const struct insn *in;
 		struct block *next;
-		unsigned i;
 		int st;
 
-		cpu->t_base = base;
+		cpu->t_base = cpu->rip;
+		cpu->t_block = b;
+		cpu->t_gen = cpu->xlat_gen;
+		cpu->t_chain = THR_CHAIN;
 		st = b->insn[0].tfn(cpu, b->insn);
+		/* The chain may have entered other blocks (thr_branch): what
+		 * is left to settle is in the last one. */
+		b = cpu->t_block;
+		base = cpu->t_base;
 		in = cpu->t_stop;
-		i = (unsigned)(in - b->insn);
-		if (likely(st == X_BLOCKEND)) {
+		if (likely(st == X_JUMP)) {
+			cpu->cycles += in->cum;
+			cpu->icount += in->idx + 1u;
+		} else if (likely(st == X_BLOCKEND)) {
 			cpu->rip = base + b->bytes;
 			cpu->cycles += b->insn[b->n - 1].cum;
 			cpu->icount += b->n;
-		} else if (likely(st == X_JUMP)) {
-			cpu->cycles += in->cum;
-			cpu->icount += i + 1;
 		} else {
-			/* Instructions 0..i-1 retired; instruction i ended with st. */
-			cpu->cycles += block_cost(b, i);
-			cpu->icount += i;
+			/* Instructions 0..idx-1 retired; instruction idx ended with st. */
+			cpu->cycles += block_cost(b, in->idx);
+			cpu->icount += in->idx;
+			*prev = b;
 			return finish(cpu, in, st);
 		}
 		*prev = b;
@@ -347,7 +357,17 @@ static bool run_block_threaded(struct cpu *cpu, struct block *b, uint64_t end,
 		if (unlikely(cpu->attn | (cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) |
 		             cpu->bus->stop_requested) || cpu->mode != MODE_LONG)
 			return false;
-		next = linked_successor(cpu, b);
+		/* A loop back to the block's own start: fast records cannot
+		 * change CS, the mode key or the page tables, so if only fast
+		 * records ran (up to the one that stopped), the block maps to
+		 * itself while it is valid and nothing was flushed.  Any other
+		 * target: the jump cache, as icache_lookup would probe it (long
+		 * mode: no truncation of the linear address). */
+		if (cpu->rip == base && (st == X_JUMP ? in->idx : b->n - 1u) < b->pure_n &&
+		    b->valid && cpu->xlat_gen == cpu->t_gen)
+			next = b;
+		else
+			next = icache_probe(cpu, cpu->seg[SEG_CS].base + cpu->rip);
 		if (!next || next->checks || end - cpu->icount < next->n)
 			return false;
 		cpu->block_break = false;
@@ -494,8 +514,9 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t budget)
 				n = 1;
 			}
 			/* VMX monitor trap flag: an exit follows every guest
-			 * instruction. */
-			if (cpu->vmx_events && cpu->vmx->step_one)
+			 * instruction.  An instruction that writes the APIC-access
+			 * page runs alone too (src/vmx/apicv.c). */
+			if (cpu->vmx_events && (cpu->vmx->step_one || cpu->vmx->apic_solo))
 				n = 1;
 			if (cpu->vmx_events && cpu->vmx->preempt_armed) {
 				uint64_t left = cpu->vmx->preempt_deadline - cpu->cycles;

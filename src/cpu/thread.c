@@ -1,6 +1,87 @@
 /* Threaded dispatch: the entries every record can use (thread.h). */
 #include "thread.h"
 
+#include "../mem/bus.h"
+#include "icache.h"
+
+/* Nothing rare pending: the test run.c makes between blocks. */
+static inline bool thr_rare(const struct cpu *cpu)
+{
+	return (cpu->attn | (cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) | cpu->bus->stop_requested) != 0;
+}
+
+/* The block the chain may enter next at `target`, once `retired` more
+ * instructions of the running block (records 0..retired-1) have retired,
+ * or NULL to return to the run loop.  The same conditions as between
+ * blocks in run.c (run_block_threaded): nothing rare pending, still
+ * 64-bit mode, a block the jump cache has (or the running block itself,
+ * for a loop where only fast records ran, while nothing was flushed), no
+ * central checks, and the whole block inside the budget. */
+static inline struct block *thr_next_block(struct cpu *cpu, uint64_t target, unsigned retired)
+{
+	struct block *b = cpu->t_block, *nb;
+
+	if (cpu->t_chain == 0 || thr_rare(cpu))
+		return NULL;
+	if (target == cpu->t_base && retired <= b->pure_n && b->valid &&
+	    cpu->xlat_gen == cpu->t_gen) {
+		/* A loop of fast records: still 64-bit mode, no central
+		 * checks (it is running threaded). */
+		nb = b;
+	} else {
+		if (cpu->mode != MODE_LONG)
+			return NULL;
+		nb = icache_probe(cpu, cpu->seg[SEG_CS].base + target);
+		if (!nb || nb->checks)
+			return NULL;
+	}
+	if (cpu->t_end - (cpu->icount + retired) < nb->n)
+		return NULL;
+	return nb;
+}
+
+/* Charge the running block's `retired` instructions and their `cost`, and
+ * run block nb from its start at `target`. */
+static int thr_enter(struct cpu *cpu, struct block *nb, uint64_t target, unsigned retired,
+                     unsigned cost)
+{
+	cpu->cycles += cost;
+	cpu->icount += retired;
+	cpu->t_chain--;
+	cpu->t_block = nb;
+	cpu->t_base = target;
+	cpu->block_break = false;
+	return nb->insn[0].tfn(cpu, nb->insn);
+}
+
+int thr_branch(struct cpu *cpu, const struct insn *in, uint64_t target)
+{
+	struct block *nb = thr_next_block(cpu, target, in->idx + 1u);
+
+	cpu->rip = target;
+	if (!nb) {
+		cpu->t_stop = in;
+		return X_JUMP;
+	}
+	return thr_enter(cpu, nb, target, in->idx + 1u, in->cum);
+}
+
+int thr_loop(struct cpu *cpu, const struct insn *in)
+{
+	struct block *b = cpu->t_block;
+	unsigned retired = in->idx + 1u;
+
+	if (likely(cpu->t_chain != 0 && !thr_rare(cpu) && retired <= b->pure_n && b->valid &&
+	           cpu->xlat_gen == cpu->t_gen && cpu->t_end - (cpu->icount + retired) >= b->n)) {
+		cpu->cycles += in->cum;
+		cpu->icount += retired;
+		cpu->t_chain--;
+		cpu->block_break = false;
+		return b->insn[0].tfn(cpu, b->insn);
+	}
+	return thr_branch(cpu, in, cpu->t_base);
+}
+
 int thr_generic(struct cpu *cpu, const struct insn *in)
 {
 	int st;
@@ -9,16 +90,27 @@ int thr_generic(struct cpu *cpu, const struct insn *in)
 	st = in->fn(cpu, in);
 	if (likely(st == X_OK))
 		return in[1].tfn(cpu, in + 1);
-	/* The handler owns RIP for X_JUMP/X_HALT/X_STOP; a fault left it at
-	 * this instruction. */
+	if (st == X_JUMP)
+		return thr_branch(cpu, in, cpu->rip);
+	/* The handler owns RIP for X_HALT/X_STOP/X_VMEXIT; a fault left it
+	 * at this instruction. */
 	cpu->t_stop = in;
 	return st;
 }
 
+/* The sentinel: every record retired; the next block starts right after
+ * this one (in->off is the block's length, in->idx its record count). */
 int thr_end(struct cpu *cpu, const struct insn *in)
 {
-	cpu->t_stop = in;
-	return X_BLOCKEND;
+	uint64_t target = cpu->t_base + in->off;
+	struct block *nb = thr_next_block(cpu, target, in->idx);
+
+	if (!nb) {
+		cpu->t_stop = in;
+		return X_BLOCKEND;
+	}
+	cpu->rip = target;
+	return thr_enter(cpu, nb, target, in->idx, in[-1].cum);
 }
 
 int thr_stale(struct cpu *cpu, const struct insn *in)
