@@ -66,6 +66,38 @@ static inline WARN_UNUSED int opnd_read(struct cpu *cpu, const struct insn *in, 
 	}
 }
 
+/* The read of a read-modify-write instruction's memory destination.  The
+ * access is checked as a write before anything is read, so an operand that
+ * is not present, not writable or not user-accessible faults as a write
+ * (#PF error code W = 1; a read-only segment gives #GP).  SDM Vol. 3A
+ * §4.7: W/R reports "the access causing the fault"; Intel processors (and
+ * Bochs, read_RMW_virtual_* with BX_RW) treat the read of a RMW operand as
+ * that write access, and so does the host CPU (the silicon oracle,
+ * tests/silicon, found softvtx reporting W = 0 here). */
+static inline WARN_UNUSED int mem_read_rmw(struct cpu *cpu, unsigned sreg, uint64_t ea,
+                                           unsigned size, uint64_t *v)
+{
+	const struct tlb_entry *e;
+	uint64_t gla;
+
+	TRY(access_linear(cpu, sreg, ea, size, 1, &gla));
+	e = &cpu->tlb[cpu->mmu_idx][TLB_WRITE][tlb_index(gla)];
+	if (!(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size))
+		TRY(access_lin_probe_write(cpu, gla, size));
+	return access_lin_read(cpu, gla, size, v);
+}
+
+/* opnd_read for the destination of a read-modify-write instruction. */
+static inline WARN_UNUSED int opnd_read_rmw(struct cpu *cpu, const struct insn *in, unsigned i,
+                                            uint64_t *v)
+{
+	const struct operand *o = &in->op[i];
+
+	if (o->kind == OPK_MEM)
+		return mem_read_rmw(cpu, in->mem.seg, insn_ea(cpu, in), 1u << o->lg, v);
+	return opnd_read(cpu, in, i, v);
+}
+
 static inline WARN_UNUSED int opnd_write(struct cpu *cpu, const struct insn *in, unsigned i,
                                          uint64_t v)
 {

@@ -56,7 +56,10 @@ static __attribute__((noinline)) int alu_slow(struct cpu *cpu, const struct insn
 	unsigned lg = in->opsize;
 	uint64_t m = size_mask(lg), a, b, c = 0, r;
 
-	TRY(opnd_read(cpu, in, 0, &a));
+	if (alu_writes(op))
+		TRY(opnd_read_rmw(cpu, in, 0, &a));
+	else
+		TRY(opnd_read(cpu, in, 0, &a));
 	TRY(opnd_read(cpu, in, 1, &b));
 	b &= m;
 	if (op == ALU_ADC || op == ALU_SBB)
@@ -129,7 +132,7 @@ static __attribute__((noinline)) int un_slow(struct cpu *cpu, const struct insn 
 	unsigned lg = in->opsize;
 	uint64_t a, r;
 
-	TRY(opnd_read(cpu, in, 0, &a));
+	TRY(opnd_read_rmw(cpu, in, 0, &a));
 	r = un_result(op, a) & size_mask(lg);
 	TRY(opnd_write(cpu, in, 0, r));
 	un_flags(cpu, op, lg, a, r);

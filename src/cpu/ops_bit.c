@@ -50,7 +50,7 @@ struct btloc {
 };
 
 static inline WARN_UNUSED int bt_fetch(struct cpu *cpu, const struct insn *in, struct btloc *l,
-                                       uint64_t *v)
+                                       uint64_t *v, bool rmw)
 {
 	unsigned lg = in->opsize, bits = 8u << lg, sh = 64 - bits;
 	uint64_t off;
@@ -59,12 +59,15 @@ static inline WARN_UNUSED int bt_fetch(struct cpu *cpu, const struct insn *in, s
 	l->far = in->op[0].kind == OPK_MEM && in->op[1].kind != OPK_IMM;
 	l->bit = (unsigned)off & (bits - 1);
 	if (!l->far)
-		return opnd_read_hot(cpu, in, 0, v);
+		return rmw && in->op[0].kind == OPK_MEM ? opnd_read_rmw(cpu, in, 0, v)
+		                                         : opnd_read_hot(cpu, in, 0, v);
 	{
 		int64_t so = (int64_t)(off << sh) >> sh;
 
 		l->ea = (insn_ea(cpu, in) + ((uint64_t)(so >> (3 + lg)) << lg)) & addr_mask(in->asize);
 	}
+	if (rmw)
+		return mem_read_rmw(cpu, in->mem.seg, l->ea, 1u << lg, v);
 	return access_read(cpu, in->mem.seg, l->ea, 1u << lg, v);
 }
 
@@ -81,7 +84,7 @@ int op_bt(struct cpu *cpu, const struct insn *in)
 	struct btloc l;
 	uint64_t v;
 
-	TRY(bt_fetch(cpu, in, &l, &v));
+	TRY(bt_fetch(cpu, in, &l, &v, false));
 	flags_set_bits(cpu, RFLAGS_CF, flag_if((v >> l.bit) & 1, RFLAGS_CF));
 	return X_OK;
 }
@@ -92,7 +95,7 @@ static inline int bt_modify(struct cpu *cpu, const struct insn *in, int kind)
 	struct btloc l;
 	uint64_t v, m;
 
-	TRY(bt_fetch(cpu, in, &l, &v));
+	TRY(bt_fetch(cpu, in, &l, &v, true));
 	m = 1ull << l.bit;
 	TRY(bt_store(cpu, in, &l, kind == 0 ? v | m : kind == 1 ? v & ~m : v ^ m));
 	flags_set_bits(cpu, RFLAGS_CF, flag_if(v & m, RFLAGS_CF));

@@ -140,7 +140,7 @@ int op_xchg(struct cpu *cpu, const struct insn *in)
 {
 	uint64_t a, b;
 
-	TRY(opnd_read(cpu, in, 0, &a));
+	TRY(opnd_read_rmw(cpu, in, 0, &a));
 	TRY(opnd_read(cpu, in, 1, &b));
 	return write_pair(cpu, in, b, a);
 }
@@ -153,7 +153,7 @@ int op_xadd(struct cpu *cpu, const struct insn *in)
 	unsigned lg = in->op[0].lg;
 	uint64_t d, s, r;
 
-	TRY(opnd_read(cpu, in, 0, &d));
+	TRY(opnd_read_rmw(cpu, in, 0, &d));
 	TRY(opnd_read(cpu, in, 1, &s));
 	r = (d + s) & size_mask(lg);
 	if (in->op[0].kind == OPK_MEM) {
@@ -181,7 +181,7 @@ int op_cmpxchg(struct cpu *cpu, const struct insn *in)
 	unsigned lg = in->op[0].lg;
 	uint64_t d, s, acc = cpu_gpr_read(cpu, R_RAX, lg);
 
-	TRY(opnd_read(cpu, in, 0, &d));
+	TRY(opnd_read_rmw(cpu, in, 0, &d));
 	TRY(opnd_read(cpu, in, 1, &s));
 	if (acc == d) {
 		TRY(opnd_write(cpu, in, 0, s));

@@ -44,8 +44,11 @@ static inline uint32_t szp(unsigned lg, uint64_t r)
 	return flags_parity(r) | flag_if(r == 0, RFLAGS_ZF) | flag_if(r & size_sign(lg), RFLAGS_SF);
 }
 
+/* The destination is read as the first half of a read-modify-write. */
 static inline WARN_UNUSED int dest_read(struct cpu *cpu, const struct insn *in, uint64_t *a)
 {
+	if (in->op[0].kind == OPK_MEM)
+		return opnd_read_rmw(cpu, in, 0, a);
 	return opnd_read_hot(cpu, in, 0, a);
 }
 
@@ -161,7 +164,7 @@ static __attribute__((noinline)) int shift_slow(struct cpu *cpu, const struct in
 	uint64_t a, r;
 	uint32_t f = 0;
 
-	TRY(opnd_read(cpu, in, 0, &a));
+	TRY(opnd_read_rmw(cpu, in, 0, &a));
 	c = count_read(cpu, in, 1);
 	r = c ? shift_do(op, lg, a, c, flags_cf(cpu), &f) : a;
 	TRY(opnd_write(cpu, in, 0, r));
