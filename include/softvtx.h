@@ -166,17 +166,27 @@ struct vtx_stats {
 /* Fill *st with the counters since vtx_open. */
 void vtx_get_stats(const vtx_t *vtx, struct vtx_stats *st);
 
-/* One instruction-trace line (NUL-terminated, no newline), `len` bytes:
- *   <n> <cycles> <cs>:<rip> <bytes> <disassembly>[ ; <reg>=<value>...]
- * where n is the retired-instruction index (from 0), cs:rip the
- * instruction's address, and the registers listed are the general
- * registers whose value the instruction changed. */
+/* One trace record (NUL-terminated, no newline), `len` bytes, in the
+ * format of traces/FORMAT.md (version VTX_TRACE_VERSION):
+ *   <n> <cycles> <kind> ...
+ * e.g. an instruction record
+ *   <n> <cycles> insn <cs>:<rip> <bytes> <disassembly>[ ; <reg>=<value>...]
+ * where n is the number of instructions retired before the record's event
+ * (for an instruction: its index from 0).  The header line
+ * VTX_TRACE_HEADER is not passed to fn: a writer puts it first. */
 typedef void vtx_trace_fn(void *opaque, const char *line, size_t len);
 
+#define VTX_TRACE_VERSION 1
+#define VTX_TRACE_HEADER "# softvtx-trace 1"
+
 /* Trace the retired instructions numbered [first, first + count) (count
- * VTX_RUN_FOREVER: to the end).  fn NULL turns tracing off.  Outside the
- * window the run loop pays nothing for tracing.  Errors: NOMEM (the
- * disassembler could not be opened). */
+ * VTX_RUN_FOREVER: to the end; 0: no instruction records).  Event records
+ * (VMX entries/exits/failures, CR0/CR3/CR4/EFER writes, exception and
+ * interrupt delivery) go to fn whenever a trace is set, inside the window
+ * or not.  fn NULL turns tracing off.  While a trace is set the run takes
+ * the one-instruction-at-a-time loop (slower, same results and cycles), so
+ * that event records carry exact counters; with none set it pays nothing.
+ * Errors: NOMEM (the disassembler could not be opened). */
 enum vtx_status vtx_set_trace(vtx_t *vtx, uint64_t first, uint64_t count, vtx_trace_fn *fn,
                               void *opaque);
 
@@ -213,6 +223,25 @@ struct vtx_vmx_event {
 	 * explanation ("GUEST-12: CR0.PG=1 requires CR0.PE=1 (guest
 	 * CR0=0x80000011, unrestricted guest=0)"); NULL otherwise. */
 	const char *check_id, *explanation;
+	/* Exits: the exit-information fields of the current VMCS that are
+	 * valid for this exit (bit VTX_VMX_HAS_* set in `has`); entries: the
+	 * VM-entry interruption information when it injects an event. */
+	unsigned has;
+	uint32_t ilen, insn_info;          /* VM-exit instruction length/info */
+	uint32_t intr_info, intr_error;    /* VM-exit (or VM-entry) interruption */
+	uint32_t idt_info, idt_error;      /* IDT-vectoring information */
+	uint64_t gpa, gla;                 /* guest-physical / guest-linear address */
+};
+
+enum {
+	VTX_VMX_HAS_ILEN = 1 << 0,
+	VTX_VMX_HAS_INSN_INFO = 1 << 1,
+	VTX_VMX_HAS_INTR = 1 << 2,        /* intr_info (valid bit set) */
+	VTX_VMX_HAS_INTR_ERROR = 1 << 3,
+	VTX_VMX_HAS_IDT = 1 << 4,
+	VTX_VMX_HAS_IDT_ERROR = 1 << 5,
+	VTX_VMX_HAS_GPA = 1 << 6,
+	VTX_VMX_HAS_GLA = 1 << 7,
 };
 
 typedef void vtx_vmx_fn(void *opaque, const struct vtx_vmx_event *ev);

@@ -21,6 +21,7 @@
 #include "mem/uart16550.h"
 #include "vmx/profile.h"
 #include "vmx/exit.h"
+#include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vtx_trace.h"
 
@@ -80,6 +81,86 @@ static void stdout_sink(void *opaque, const uint8_t *bytes, size_t len)
 	fwrite(bytes, 1, len, stdout);
 }
 
+/* Exits caused by executing an instruction: the VM-exit instruction length
+ * is valid (shared/spec/vm-exits.md §6). */
+static bool insn_exit(uint32_t r)
+{
+	return (r >= EXIT_CPUID && r <= EXIT_WRMSR && r != EXIT_RSM) || r == EXIT_MWAIT ||
+	       r == EXIT_MONITOR || r == EXIT_PAUSE || r == EXIT_GDTR_IDTR || r == EXIT_LDTR_TR ||
+	       (r >= EXIT_INVEPT && r <= EXIT_INVVPID && r != EXIT_PREEMPTION_TIMER) ||
+	       r == EXIT_WBINVD || r == EXIT_XSETBV || (r >= EXIT_RDRAND && r <= EXIT_RDSEED) ||
+	       r == EXIT_XSAVES || r == EXIT_XRSTORS;
+}
+
+/* Reasons with an instruction-information field (vm-exits.md §1, §5);
+ * INS/OUTS only for string I/O (qualification bit 4). */
+static bool info_exit(uint32_t r, uint64_t qual)
+{
+	switch (r) {
+	case EXIT_VMCLEAR: case EXIT_VMPTRLD: case EXIT_VMPTRST: case EXIT_VMREAD:
+	case EXIT_VMWRITE: case EXIT_VMXON: case EXIT_GDTR_IDTR: case EXIT_LDTR_TR:
+	case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_RDRAND: case EXIT_INVPCID:
+	case EXIT_RDSEED: case EXIT_XSAVES: case EXIT_XRSTORS:
+		return true;
+	case EXIT_IO_INSTRUCTION:
+		return qual & 0x10;
+	default:
+		return false;
+	}
+}
+
+/* The exit-information fields valid for this exit, from the current VMCS
+ * (vm-exits.md §6, "Recording information at a VM exit"). */
+static void exit_info(const struct vmx *v, struct vtx_vmx_event *e)
+{
+	uint32_t r = e->reason & 0xffff;
+	uint32_t intr = (uint32_t)VMCS_GET(v, EXIT_INTR_INFO);
+	uint32_t idt = (uint32_t)VMCS_GET(v, IDT_VECTORING_INFO);
+	unsigned soft = 0;
+
+	if (intr >> 31) {
+		e->has |= VTX_VMX_HAS_INTR;
+		e->intr_info = intr;
+		if (intr & (1u << 11)) {
+			e->has |= VTX_VMX_HAS_INTR_ERROR;
+			e->intr_error = (uint32_t)VMCS_GET(v, EXIT_INTR_ERROR_CODE);
+		}
+		if (r == EXIT_EXCEPTION_NMI && ((intr >> 8) & 7) >= 4)
+			soft = 1;
+	}
+	if (idt >> 31) {
+		e->has |= VTX_VMX_HAS_IDT;
+		e->idt_info = idt;
+		if (idt & (1u << 11)) {
+			e->has |= VTX_VMX_HAS_IDT_ERROR;
+			e->idt_error = (uint32_t)VMCS_GET(v, IDT_VECTORING_ERROR_CODE);
+		}
+		if (((idt >> 8) & 7) >= 4)
+			soft = 1;
+	}
+	/* Task switches by CALL, IRET or JMP (qualification 31:30 < 3). */
+	if (insn_exit(r) || soft || (r == EXIT_TASK_SWITCH && ((e->qual >> 30) & 3) != 3)) {
+		e->has |= VTX_VMX_HAS_ILEN;
+		e->ilen = (uint32_t)VMCS_GET(v, EXIT_INSTRUCTION_LEN);
+	}
+	if (info_exit(r, e->qual)) {
+		e->has |= VTX_VMX_HAS_INSN_INFO;
+		e->insn_info = (uint32_t)VMCS_GET(v, EXIT_INSTRUCTION_INFO);
+	}
+	if (r == EXIT_EPT_VIOLATION || r == EXIT_EPT_MISCONFIG) {
+		e->has |= VTX_VMX_HAS_GPA;
+		e->gpa = VMCS_GET(v, GUEST_PHYSICAL_ADDRESS);
+	}
+	/* EPT violations with qualification bit 7, string I/O, and LMSW
+	 * with a memory operand (CR access type 3, bit 6). */
+	if ((r == EXIT_EPT_VIOLATION && (e->qual & 0x80)) ||
+	    (r == EXIT_IO_INSTRUCTION && (e->qual & 0x10)) ||
+	    (r == EXIT_CR_ACCESS && ((e->qual >> 4) & 3) == 3 && (e->qual & 0x40))) {
+		e->has |= VTX_VMX_HAS_GLA;
+		e->gla = VMCS_GET(v, GUEST_LINEAR_ADDRESS);
+	}
+}
+
 /* The VMX layer's events, turned into the public form for the hook and
  * into trace records. */
 static void vmx_event(void *opaque, const struct cpu *cpu, const struct vmx_event *ev)
@@ -110,6 +191,18 @@ static void vmx_event(void *opaque, const struct cpu *cpu, const struct vmx_even
 	if (ev->kind == VMX_EV_ENTRY_FAIL && ev->diag) {
 		e.check_id = ev->diag->id;
 		e.explanation = ev->diag->text;
+	}
+	if (cpu->vmx && cpu->vmx->current_vmcs != VMCS_NONE) {
+		if (ev->kind == VMX_EV_EXIT)
+			exit_info(cpu->vmx, &e);
+		if (ev->kind == VMX_EV_ENTRY && (VMCS_GET(cpu->vmx, ENTRY_INTR_INFO) >> 31)) {
+			e.has |= VTX_VMX_HAS_INTR;
+			e.intr_info = (uint32_t)VMCS_GET(cpu->vmx, ENTRY_INTR_INFO);
+			if (e.intr_info & (1u << 11)) {
+				e.has |= VTX_VMX_HAS_INTR_ERROR;
+				e.intr_error = (uint32_t)VMCS_GET(cpu->vmx, ENTRY_EXCEPTION_ERROR_CODE);
+			}
+		}
 	}
 	if (vtx->vmx_fn)
 		vtx->vmx_fn(vtx->vmx_opaque, &e);
@@ -216,7 +309,8 @@ static enum vtx_stop map_stop(enum cpu_stop s)
 }
 
 /* The largest slice that stays on one side of a trace-window edge, so that
- * cpu->trace_on is constant inside each cpu_run call. */
+ * the instruction hook (cpu->trace_fn) is constant inside each cpu_run
+ * call. */
 static uint64_t slice(const struct vtx *vtx, uint64_t left, bool *trace)
 {
 	uint64_t now = vtx->cpu->icount, n = left;
@@ -250,7 +344,14 @@ enum vtx_stop vtx_run(vtx_t *vtx, uint64_t max_insns)
 		bool trace;
 
 		n = slice(vtx, left, &trace);
-		vtx->cpu->trace_on = trace;
+		/* With a trace set, the whole run takes the traced loop, which
+		 * charges cycles and instructions one instruction at a time:
+		 * event records made inside an instruction (CR writes, INT n)
+		 * then carry exact counters.  Instruction records only inside
+		 * the window. */
+		vtx->cpu->trace_on = vtx->tracer != NULL;
+		if (vtx->tracer)
+			vtx->cpu->trace_fn = trace ? vtx_tracer_hook : NULL;
 		s = cpu_run(vtx->cpu, n);
 		vtx->cpu->trace_on = false;
 		n = vtx->cpu->icount - start;
@@ -411,6 +512,7 @@ enum vtx_status vtx_set_trace(vtx_t *vtx, uint64_t first, uint64_t count, vtx_tr
 		vtx->tracer = NULL;
 		vtx->cpu->trace_fn = NULL;
 		vtx->cpu->trace_opaque = NULL;
+		vtx->cpu->trace_ev_fn = NULL;
 		return VTX_OK;
 	}
 	if (!vtx->tracer) {
@@ -423,6 +525,7 @@ enum vtx_status vtx_set_trace(vtx_t *vtx, uint64_t first, uint64_t count, vtx_tr
 	vtx->trace_end = count > UINT64_MAX - first ? UINT64_MAX : first + count;
 	vtx->cpu->trace_fn = vtx_tracer_hook;
 	vtx->cpu->trace_opaque = vtx->tracer;
+	vtx->cpu->trace_ev_fn = vtx_tracer_event;
 	return VTX_OK;
 }
 

@@ -1,7 +1,7 @@
-/* Instruction-trace lines; see vtx_trace.h and the format documented at
- * vtx_trace_fn in softvtx.h:
+/* Trace records; see vtx_trace.h and traces/FORMAT.md (version 1):
  *
- *   <n> <cycles> <cs>:<rip> <bytes> <disassembly>[ ; <reg>=<value>...]
+ *   <n> <cycles> insn <cs>:<rip> <bytes> <disassembly>[ ; <reg>=<value>...]
+ *   <n> <cycles> <event kind> key=value...
  *
  * The instruction bytes come from the decode-cache block the record lives
  * in (its guest-physical address), not from a fresh page walk, so tracing
@@ -111,7 +111,7 @@ size_t vtx_tracer_format(struct vtx_tracer *t, char *buf, size_t buflen, uint64_
 	if (!buflen)
 		return 0;
 	buf[0] = 0;
-	put(buf, buflen, &pos, "%llu %llu %04x:%0*llx ", (unsigned long long)index,
+	put(buf, buflen, &pos, "%llu %llu insn %04x:%0*llx ", (unsigned long long)index,
 	    (unsigned long long)cycles, cs, m == 2 ? 16 : 8, (unsigned long long)rip);
 	for (unsigned i = 0; i < len; i++)
 		put(buf, buflen, &pos, "%02x", bytes[i]);
@@ -181,26 +181,74 @@ void vtx_tracer_hook(void *opaque, const struct cpu *cpu, const struct insn *in,
 		t->fn(t->opaque, t->line, n);
 }
 
+/* why="..." with '"' and '\' escaped, and control bytes as \xNN, so the
+ * record stays one line that splits on the closing quote. */
+static void put_quoted(char *buf, size_t buflen, size_t *pos, const char *key, const char *s)
+{
+	put(buf, buflen, pos, " %s=\"", key);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			put(buf, buflen, pos, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			put(buf, buflen, pos, "\\x%02x", c);
+		else
+			put(buf, buflen, pos, "%c", c);
+	}
+	put(buf, buflen, pos, "\"");
+}
+
+/* The exit-information fields present in ev->has (see vtx_vmx_event). */
+static void put_exit_info(char *buf, size_t buflen, size_t *pos, const struct vtx_vmx_event *ev)
+{
+	if (ev->has & VTX_VMX_HAS_ILEN)
+		put(buf, buflen, pos, " ilen=%" PRIu32, ev->ilen);
+	if (ev->has & VTX_VMX_HAS_INSN_INFO)
+		put(buf, buflen, pos, " info=0x%" PRIx32, ev->insn_info);
+	if (ev->has & VTX_VMX_HAS_INTR)
+		put(buf, buflen, pos, " intr=0x%" PRIx32, ev->intr_info);
+	if (ev->has & VTX_VMX_HAS_INTR_ERROR)
+		put(buf, buflen, pos, " intr-err=0x%" PRIx32, ev->intr_error);
+	if (ev->has & VTX_VMX_HAS_IDT)
+		put(buf, buflen, pos, " idt=0x%" PRIx32, ev->idt_info);
+	if (ev->has & VTX_VMX_HAS_IDT_ERROR)
+		put(buf, buflen, pos, " idt-err=0x%" PRIx32, ev->idt_error);
+	if (ev->has & VTX_VMX_HAS_GPA)
+		put(buf, buflen, pos, " gpa=0x%" PRIx64, ev->gpa);
+	if (ev->has & VTX_VMX_HAS_GLA)
+		put(buf, buflen, pos, " gla=0x%" PRIx64, ev->gla);
+}
+
 size_t vtx_tracer_format_vmx(char *buf, size_t buflen, const struct vtx_vmx_event *ev)
 {
 	size_t pos = 0;
 
+	if (!buflen)
+		return 0;
+	buf[0] = 0;
 	put(buf, buflen, &pos, "%" PRIu64 " %" PRIu64 " ", ev->icount, ev->cycles);
 	switch (ev->kind) {
 	case VTX_VMX_ENTRY:
 		put(buf, buflen, &pos, "vmentry launch=%d rip=0x%" PRIx64, ev->launch, ev->rip);
+		if (ev->has & VTX_VMX_HAS_INTR)
+			put(buf, buflen, &pos, " inject=0x%" PRIx32, ev->intr_info);
+		if (ev->has & VTX_VMX_HAS_INTR_ERROR)
+			put(buf, buflen, &pos, " inject-err=0x%" PRIx32, ev->intr_error);
 		break;
 	case VTX_VMX_EXIT:
-		put(buf, buflen, &pos, "vmexit reason=%" PRIu32 " %s qual=0x%" PRIx64 " rip=0x%" PRIx64,
-		    ev->reason, ev->reason_name, ev->qual, ev->rip);
+		put(buf, buflen, &pos, "vmexit reason=%" PRIu32 " name=%s qual=0x%" PRIx64
+		    " rip=0x%" PRIx64, ev->reason, ev->reason_name, ev->qual, ev->rip);
+		put_exit_info(buf, buflen, &pos, ev);
 		break;
 	case VTX_VMX_ENTRY_FAIL:
 		if (ev->reason)
-			put(buf, buflen, &pos, "vmentry-fail reason=0x%" PRIx32 " qual=0x%" PRIx64 " ",
-			    ev->reason, ev->qual);
+			put(buf, buflen, &pos, "vmentry-fail reason=0x%" PRIx32 " name=%s qual=0x%" PRIx64,
+			    ev->reason, ev->reason_name, ev->qual);
 		else
-			put(buf, buflen, &pos, "vmentry-fail error=%" PRIu32 " ", ev->error);
-		put(buf, buflen, &pos, "%s", ev->explanation ? ev->explanation : "");
+			put(buf, buflen, &pos, "vmentry-fail error=%" PRIu32, ev->error);
+		put(buf, buflen, &pos, " check=%s", ev->check_id && *ev->check_id ? ev->check_id : "-");
+		put_quoted(buf, buflen, &pos, "why", ev->explanation);
 		break;
 	case VTX_VMX_VMFAIL:
 		put(buf, buflen, &pos, "vmfail error=%" PRIu32, ev->error);
@@ -210,6 +258,49 @@ size_t vtx_tracer_format_vmx(char *buf, size_t buflen, const struct vtx_vmx_even
 		break;
 	}
 	return pos;
+}
+
+size_t vtx_tracer_format_event(char *buf, size_t buflen, const struct cpu *cpu,
+                               const struct cpu_tev *ev)
+{
+	static const char *const type_name[8] = {
+		"external", "?", "nmi", "exception", "int", "int1", "softexc", "?",
+	};
+	size_t pos = 0;
+
+	if (!buflen)
+		return 0;
+	buf[0] = 0;
+	put(buf, buflen, &pos, "%" PRIu64 " %" PRIu64 " ", cpu->icount, cpu->cycles);
+	switch (ev->kind) {
+	case CPU_TEV_CR:
+	case CPU_TEV_EFER:
+		if (ev->kind == CPU_TEV_CR)
+			put(buf, buflen, &pos, "cr%u", ev->cr);
+		else
+			put(buf, buflen, &pos, "efer");
+		put(buf, buflen, &pos, " old=0x%" PRIx64 " new=0x%" PRIx64, ev->old, ev->val);
+		break;
+	case CPU_TEV_DELIVER:
+		put(buf, buflen, &pos, "event vector=%u type=%s", ev->vector, type_name[ev->type & 7]);
+		if (ev->has_error)
+			put(buf, buflen, &pos, " err=0x%" PRIx32, ev->error);
+		put(buf, buflen, &pos, " ret=0x%" PRIx64 " guest=%d", ev->ret_rip,
+		    cpu->vmx_nonroot ? 1 : 0);
+		if (ev->type == 3 && ev->vector == 14)
+			put(buf, buflen, &pos, " cr2=0x%" PRIx64, cpu->cr2);
+		break;
+	}
+	return pos;
+}
+
+void vtx_tracer_event(void *opaque, const struct cpu *cpu, const struct cpu_tev *ev)
+{
+	struct vtx_tracer *t = opaque;
+	size_t n = vtx_tracer_format_event(t->line, sizeof(t->line), cpu, ev);
+
+	if (t->fn)
+		t->fn(t->opaque, t->line, n);
 }
 
 void vtx_tracer_emit(struct vtx_tracer *t, const char *line, size_t len)

@@ -26,15 +26,25 @@ size_t vtx_tracer_format(struct vtx_tracer *t, char *buf, size_t buflen, uint64_
                          const uint8_t *bytes, unsigned len, const uint64_t *gpr_before,
                          const uint64_t *gpr_after);
 
-/* VMX event records, in the same stream as the instructions:
- *   <n> <cycles> vmentry launch=<0|1> rip=<guest rip>
- *   <n> <cycles> vmexit reason=<r> <name> qual=<q> rip=<guest rip>
- *   <n> <cycles> vmentry-fail reason=<r|error> qual=<q> <explanation>
+/* VMX event records, in the same stream as the instructions (the keys
+ * are listed in traces/FORMAT.md):
+ *   <n> <cycles> vmentry launch=<0|1> rip=<guest rip> [inject=...]
+ *   <n> <cycles> vmexit reason=<r> name=<NAME> qual=<q> rip=<guest rip> [ilen=...]
+ *   <n> <cycles> vmentry-fail (reason=<r> name=<NAME> qual=<q>|error=<e>) check=<ID> why="..."
  *   <n> <cycles> vmfail error=<n>
  *   <n> <cycles> vmabort indicator=<n>
  * where n is the number of instructions retired so far.  Returns the
  * length written. */
 size_t vtx_tracer_format_vmx(char *buf, size_t buflen, const struct vtx_vmx_event *ev);
+
+/* CR0/CR3/CR4/EFER write and event-delivery records:
+ *   <n> <cycles> cr0|cr3|cr4|efer old=<v> new=<v>
+ *   <n> <cycles> event vector=<v> type=<t> [err=<e>] ret=<rip> guest=<0|1> [cr2=<a>]
+ * Returns the length written. */
+size_t vtx_tracer_format_event(char *buf, size_t buflen, const struct cpu *cpu,
+                               const struct cpu_tev *ev);
+/* The cpu_trace_ev_fn installed as cpu->trace_ev_fn (opaque = the tracer). */
+void vtx_tracer_event(void *opaque, const struct cpu *cpu, const struct cpu_tev *ev);
 /* Send a line to the trace output (no-op without one). */
 void vtx_tracer_emit(struct vtx_tracer *t, const char *line, size_t len);
 

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "diff_native.h"
 #include "softvtx.h"
+#include "trace_cmds.h"
 
 /* Exit statuses.  Debug-exit statuses are (v << 1) | 1, always odd, so the
  * machine's own outcomes use even numbers and never collide with them. */
@@ -43,6 +45,11 @@ static void usage_main(FILE *f)
 	        "Commands:\n"
 	        "  run [options] IMAGE   boot a Multiboot v1 kernel (ELF32, ELF64 or flat)\n"
 	        "                        as qemu-system-x86_64 -kernel would\n"
+	        "  diff-native [options] compare single instructions on the host CPU and in\n"
+	        "                        softvtx (the silicon oracle; see diff-native --help)\n"
+	        "  trace-diff A B        first divergence between two traces, with context\n"
+	        "  trace-export TRACE JSON\n"
+	        "                        VM entry/exit timeline as Perfetto/Chrome JSON\n"
 	        "\n"
 	        "Run `softvtx run --help` for the options.\n\n%s",
 	        exit_table);
@@ -66,7 +73,11 @@ static void usage_run(FILE *f)
 	        "                          decode-cache counters on stderr at the end\n"
 	        "  --trace[=FIRST[,COUNT]] trace retired instructions FIRST .. FIRST+COUNT-1\n"
 	        "                          (default: all) to stderr: index, cycles, CS:RIP,\n"
-	        "                          bytes, disassembly, changed registers\n"
+	        "                          bytes, disassembly, changed registers; plus the\n"
+	        "                          whole run's events: VM entries, exits and\n"
+	        "                          failures, CR0/CR3/CR4/EFER writes, exceptions and\n"
+	        "                          interrupts (format: traces/FORMAT.md)\n"
+	        "  --trace-events          trace the events only (same as --trace=0,0)\n"
 	        "  --trace-file FILE       write the trace to FILE instead of stderr\n"
 	        "  --cpu-profile NAME|FILE VMX capabilities the CPU reports: a built-in\n"
 	        "                          profile or a profile file (docs/cpu-profiles.md)\n"
@@ -172,7 +183,7 @@ struct run_opts {
 };
 
 enum { OPT_APPEND = 256, OPT_MODULE, OPT_MAX_INSNS, OPT_STATS, OPT_TRACE, OPT_TRACE_FILE,
-       OPT_CPU_PROFILE, OPT_FEATURE_CONTROL };
+       OPT_CPU_PROFILE, OPT_FEATURE_CONTROL, OPT_TRACE_EVENTS };
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
@@ -183,6 +194,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "trace", optional_argument, NULL, OPT_TRACE },
 		{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
+		{ "trace-events", no_argument, NULL, OPT_TRACE_EVENTS },
 		{ "cpu-profile", required_argument, NULL, OPT_CPU_PROFILE },
 		{ "feature-control", required_argument, NULL, OPT_FEATURE_CONTROL },
 		{ "help", no_argument, NULL, 'h' },
@@ -227,6 +239,11 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 				o->trace_first = 0;
 				o->trace_count = VTX_RUN_FOREVER;
 			}
+			break;
+		case OPT_TRACE_EVENTS:
+			o->trace = 1;
+			o->trace_first = 0;
+			o->trace_count = 0;
 			break;
 		case OPT_TRACE_FILE:
 			o->trace_file = optarg;
@@ -341,6 +358,25 @@ static int report(const vtx_t *vtx, enum vtx_stop stop)
 	}
 }
 
+/* The trace's last record: how and when the run ended (traces/FORMAT.md,
+ * "stop"), so that a golden trace also pins the end of the run. */
+static void trace_stop(FILE *f, const vtx_t *vtx, enum vtx_stop stop)
+{
+	static const char *const why[] = {
+		[VTX_STOP_BUDGET] = "budget", [VTX_STOP_HALT] = "halt",
+		[VTX_STOP_SHUTDOWN] = "shutdown", [VTX_STOP_DEBUG_EXIT] = "debug-exit",
+		[VTX_STOP_BREAK] = "break", [VTX_STOP_ERROR] = "error",
+	};
+	struct vtx_stats st;
+
+	vtx_get_stats(vtx, &st);
+	fprintf(f, "%" PRIu64 " %" PRIu64 " stop reason=%s", st.instructions, st.cycles,
+	        (unsigned)stop <= VTX_STOP_ERROR ? why[stop] : "?");
+	if (stop == VTX_STOP_DEBUG_EXIT)
+		fprintf(f, " value=0x%x", vtx_exit_status(vtx) >> 1);
+	fputc('\n', f);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { .ram = 128ull << 20, .max_insns = VTX_RUN_FOREVER };
@@ -396,6 +432,7 @@ static int cmd_run(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 		}
+		fprintf(trace_out, "%s\n", VTX_TRACE_HEADER);
 		if (vtx_set_trace(vtx, o.trace_first, o.trace_count, trace_line, trace_out) != VTX_OK) {
 			fputs("softvtx: cannot start the disassembler for --trace\n", stderr);
 			vtx_close(vtx);
@@ -406,6 +443,8 @@ static int cmd_run(int argc, char **argv)
 	t0 = now_seconds();
 	stop = vtx_run(vtx, o.max_insns);
 	fflush(stdout);
+	if (o.trace)
+		trace_stop(trace_out, vtx, stop);
 	if (trace_out != stderr)
 		fclose(trace_out);
 	if (o.stats)
@@ -431,6 +470,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff-native"))
+		return cmd_diff_native(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "trace-diff"))
+		return cmd_trace_diff(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "trace-export"))
+		return cmd_trace_export(argc - 1, argv + 1);
 	fprintf(stderr, "softvtx: unknown command '%s' (try `softvtx --help')\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -113,6 +113,27 @@ struct tlb_entry {
 typedef void cpu_trace_fn(void *opaque, const struct cpu *cpu, const struct insn *in,
                           uint64_t rip, const uint64_t *gpr_before);
 
+/* Rare-path trace events (src/vtx_trace.c): CR0/CR3/CR4 and EFER writes
+ * by instructions, and the start of each event delivery.  Reported
+ * through cpu->trace_ev_fn, which is NULL unless a trace is set; the
+ * checks sit where the write or delivery happens, never per instruction. */
+enum cpu_tev_kind { CPU_TEV_CR, CPU_TEV_EFER, CPU_TEV_DELIVER };
+
+struct cpu_tev {
+	enum cpu_tev_kind kind;
+	unsigned cr;           /* CPU_TEV_CR: 0, 3 or 4 */
+	uint64_t old, val;     /* CR/EFER: before and after the write */
+	/* CPU_TEV_DELIVER: vector, type as in the VMX interruption
+	 * information (0 external, 2 NMI, 3 exception, 4 INT n, 5 INT1,
+	 * 6 INT3/INTO), error code, and the return RIP pushed */
+	unsigned vector, type;
+	bool has_error;
+	uint32_t error;
+	uint64_t ret_rip;
+};
+
+typedef void cpu_trace_ev_fn(void *opaque, const struct cpu *cpu, const struct cpu_tev *ev);
+
 struct cpu {
 	/* --- architectural state --- */
 	uint64_t gpr[16];
@@ -207,6 +228,8 @@ struct cpu {
 	uint32_t t_gen;        /* threaded dispatch: xlat_gen when the chain began */
 	uint32_t t_chain;      /* threaded dispatch: blocks the chain may still
 	                          enter directly (thread.c) */
+	uint32_t t_iters;      /* threaded dispatch: back-edges of the running
+	                          block approved in advance (thread.c) */
 	uint32_t xlat_gen;     /* bumped whenever linear -> block mappings may
 	                          change: TLB flushes and decode-cache flushes
 	                          (guards the blocks' successor links) */
@@ -226,6 +249,7 @@ struct cpu {
 	/* --- tracing (trace_on is with the rare conditions above) --- */
 	cpu_trace_fn *trace_fn;
 	void *trace_opaque;
+	cpu_trace_ev_fn *trace_ev_fn; /* rare-path events, opaque trace_opaque */
 	/* first unimplemented instruction seen, for the one-line report */
 	char unimpl_mnemonic[32];
 	uint64_t unimpl_rip;

@@ -65,6 +65,15 @@ static bool pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
 	return (cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LME);
 }
 
+/* A CR or EFER write, for the trace (rare path: only with a trace set). */
+static void trace_write(struct cpu *cpu, enum cpu_tev_kind kind, unsigned cr, uint64_t old,
+                        uint64_t val)
+{
+	struct cpu_tev ev = { .kind = kind, .cr = cr, .old = old, .val = val };
+
+	cpu->trace_ev_fn(cpu->trace_opaque, cpu, &ev);
+}
+
 static int write_cr0(struct cpu *cpu, uint64_t val)
 {
 	uint64_t old = cpu->cr0, efer = cpu->efer;
@@ -104,6 +113,11 @@ static int write_cr0(struct cpu *cpu, uint64_t val)
 	}
 	if (pae_paging(val, cpu->cr4, efer) && ((val ^ old) & (CR0_PG | CR0_CD | CR0_NW)))
 		TRY(mmu_load_pdptes(cpu, cpu->cr3));
+	if (unlikely(cpu->trace_ev_fn)) {
+		trace_write(cpu, CPU_TEV_CR, 0, old, val);
+		if (efer != cpu->efer)
+			trace_write(cpu, CPU_TEV_EFER, 0, cpu->efer, efer);
+	}
 
 	cpu->cr0 = val;
 	cpu->efer = efer;
@@ -129,6 +143,8 @@ static int write_cr3(struct cpu *cpu, uint64_t val)
 		val = (uint32_t)val;
 	if (pae_paging(cpu->cr0, cpu->cr4, cpu->efer))
 		TRY(mmu_load_pdptes(cpu, val));
+	if (unlikely(cpu->trace_ev_fn))
+		trace_write(cpu, CPU_TEV_CR, 3, cpu->cr3, val);
 	cpu->cr3 = val;
 	tlb_flush_all(cpu);
 	return X_OK;
@@ -158,6 +174,8 @@ static int write_cr4(struct cpu *cpu, uint64_t val)
 	if (pae_paging(cpu->cr0, val, cpu->efer) &&
 	    ((val ^ old) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)))
 		TRY(mmu_load_pdptes(cpu, cpu->cr3));
+	if (unlikely(cpu->trace_ev_fn))
+		trace_write(cpu, CPU_TEV_CR, 4, old, val);
 	cpu->cr4 = val;
 	/* §4.10.4.1: changes to these bits flush (the TLB caches their
 	 * effect). */
@@ -220,6 +238,8 @@ int efer_write(struct cpu *cpu, uint64_t val)
 	val = (val & ~EFER_LMA) | (cpu->efer & EFER_LMA);
 	if ((val ^ cpu->efer) & EFER_NXE)
 		tlb_flush_all(cpu);
+	if (unlikely(cpu->trace_ev_fn))
+		trace_write(cpu, CPU_TEV_EFER, 0, cpu->efer, val);
 	cpu->efer = val;
 	cpu_update_mode(cpu);
 	return X_OK;

@@ -273,6 +273,20 @@ static bool legacy_prefix(uint8_t b)
 	}
 }
 
+/* LOCK, REPNE and REP are all group-1 prefixes and Capstone 4.0.2 keeps
+ * only the last of them in prefix[0], so F0 F3 0F BC (LOCK TZCNT) or
+ * F0 F3 A4 (LOCK REP MOVSB) lose their LOCK and run instead of raising
+ * #UD (SDM Vol. 2 "LOCK": #UD unless the instruction is lockable with a
+ * memory destination).  Found by the silicon oracle (diff-native); tested
+ * in test_lock_prefix.c.  The legacy prefixes are scanned for F0. */
+static bool lock_among_prefixes(const uint8_t *bytes, size_t len)
+{
+	for (size_t i = 0; i < len && legacy_prefix(bytes[i]); i++)
+		if (bytes[i] == 0xf0)
+			return true;
+	return false;
+}
+
 /* Capstone rejects anything longer than 15 bytes.  To tell "too long"
  * (#GP(0)) from "invalid" (#UD), drop leading prefixes that occur again
  * later in the prefix run -- repeating a prefix changes nothing -- and see
@@ -352,7 +366,7 @@ int decode_one(struct decoder *d, const uint8_t *bytes, size_t n, unsigned code_
 	out->len = (uint8_t)ci->size;
 	out->asize = (uint8_t)lg_of(x->addr_size ? x->addr_size : code_size);
 	out->rep = (x->prefix[0] == 0xf3 || x->prefix[0] == 0xf2) ? x->prefix[0] : 0;
-	out->lock = x->prefix[0] == 0xf0;
+	out->lock = x->prefix[0] == 0xf0 || lock_among_prefixes(bytes, ci->size);
 	out->sreg_ovr = seg_of_prefix(x->prefix[1]);
 	out->opc0f = x->opcode[0] == 0x0f;
 	out->opc = out->opc0f ? x->opcode[1] : x->opcode[0];

@@ -503,6 +503,15 @@ static int deliver_idt(struct cpu *cpu, const struct event *ev)
 /* Route one event by mode (SDM Vol. 2 INT n, top of the pseudocode). */
 static int deliver(struct cpu *cpu, const struct event *ev)
 {
+	/* The trace records each delivery as it starts (rare path). */
+	if (unlikely(cpu->trace_ev_fn)) {
+		struct vmx_intr vi = vmx_intr_of(cpu, ev);
+		struct cpu_tev t = { .kind = CPU_TEV_DELIVER, .vector = vi.vector, .type = vi.type,
+		                     .has_error = ev->has_error, .error = ev->error,
+		                     .ret_rip = ev->ret_rip };
+
+		cpu->trace_ev_fn(cpu->trace_opaque, cpu, &t);
+	}
 	if (!(cpu->cr0 & CR0_PE))
 		return deliver_real(cpu, ev);
 	if ((cpu->rflags & RFLAGS_VM) && ev->kind == EV_SOFT_INT) {

@@ -48,8 +48,8 @@ check "--help exits 0" '[ $rc -eq 0 ]'
 check "--help documents the exit statuses" 'grep -q "Exit status" "$dir/out" && grep -q "triple fault" "$dir/out"'
 run run --help
 check "run --help exits 0" '[ $rc -eq 0 ]'
-for o in -m --append --module --max-insns --stats --trace --trace-file --cpu-profile \
-	--feature-control; do
+for o in -m --append --module --max-insns --stats --trace --trace-file --trace-events \
+	--cpu-profile --feature-control; do
 	check "run --help lists $o" 'grep -q -- "$o" "$dir/out"'
 done
 check "run --help lists the built-in CPU profiles" \
@@ -138,11 +138,41 @@ check "triple fault: reason line" 'grep -q "^softvtx: triple fault at 0010:" "$d
 check "unimplemented instruction reported" \
 	"grep -q \"^softvtx: unimplemented instruction 'fninit' at 00100020 raised #UD\" \"\$dir/err\""
 
+# Traces (traces/FORMAT.md): the header line, then one record per line.
 run run --trace=1,2 "$dir/exit.bin"
-check "--trace=1,2: two lines on stderr" '[ $rc -eq 11 ] && [ $(errlines) -eq 2 ]'
-check "--trace lines start at index 1" 'head -1 "$dir/err" | grep -q "^1 .* 0010:00100025 b068 mov al, 0x68"'
+check "--trace=1,2: header, two records and the stop record on stderr" '[ $rc -eq 11 ] && [ $(errlines) -eq 4 ]'
+check "--trace: the last record says how the run stopped" \
+	'tail -1 "$dir/err" | grep -qx "7 [0-9]* stop reason=debug-exit value=0x5"'
+check "--trace: the first line is the version header" 'head -1 "$dir/err" | grep -qx "# softvtx-trace 1"'
+check "--trace records start at index 1" 'sed -n 2p "$dir/err" | grep -q "^1 [0-9]* insn 0010:00100025 b068 mov al, 0x68 ; rax="'
 run run --trace --trace-file "$dir/trace.txt" "$dir/exit.bin"
-check "--trace-file gets every instruction" '[ $rc -eq 11 ] && [ $(wc -l < "$dir/trace.txt") -eq 7 ] && [ $(errlines) -eq 0 ]'
+check "--trace-file gets every instruction" '[ $rc -eq 11 ] && [ $(grep -c " insn " "$dir/trace.txt") -eq 7 ] && [ $(errlines) -eq 0 ]'
+
+# mov eax,0x20; mov cr4,eax; mov ecx,0xc0000080; rdmsr; or eax,1; wrmsr;
+# ud2 -> #UD, IDT limit 0 -> #GP(6*8+2+EXT = 0x33) -> #DF(0) -> shutdown
+# (SDM Vol. 3A §6.13, §6.15).  Event records are written with or without
+# instruction records, and carry the index of the instruction that caused
+# them.
+mkflat "$dir/events.bin" "b820000000 0f22e0 b9800000c0 0f32 83c801 0f30 0f0b"
+for mode in --trace-events --trace=0,3; do
+	run run $mode --trace-file "$dir/ev.txt" "$dir/events.bin"
+	check "$mode: triple fault still status 6" '[ $rc -eq 6 ]'
+	check "$mode: stop record after instruction 6" 'tail -1 "$dir/ev.txt" | grep -q "^6 [0-9]* stop reason=shutdown$"'
+	check "$mode: CR4 write record" 'grep -q "^1 [0-9]* cr4 old=0x0 new=0x20$" "$dir/ev.txt"'
+	check "$mode: EFER write record" 'grep -q "^5 [0-9]* efer old=0x0 new=0x1$" "$dir/ev.txt"'
+	check "$mode: #UD, #GP, #DF delivery records in order" \
+		'[ "$(grep " event " "$dir/ev.txt" | cut -d" " -f1,3-)" = "6 event vector=6 type=exception ret=0x100034 guest=0
+6 event vector=13 type=exception err=0x33 ret=0x100034 guest=0
+6 event vector=8 type=exception err=0x0 ret=0x100034 guest=0" ]'
+done
+check "--trace=0,3: three instruction records" '[ $(grep -c " insn " "$dir/ev.txt") -eq 3 ]'
+check "--trace=0,3: the CR4 record comes before the MOV CR4 record" \
+	'[ "$(sed -n "3p;4p" "$dir/ev.txt" | cut -d" " -f3)" = "cr4
+insn" ]'
+run run --trace-events --trace-file "$dir/ev.txt" "$dir/events.bin"
+check "--trace-events: no instruction records" '! grep -q " insn " "$dir/ev.txt"'
+check "every record has <n> <cycles> <kind>" \
+	'! grep -v "^#" "$dir/ev.txt" | grep -qv "^[0-9][0-9]* [0-9][0-9]* [a-z][a-z0-9-]* "'
 
 run run --stats "$dir/exit.bin"
 check "--stats prints instructions and MIPS" \
