@@ -27,6 +27,6 @@ name = bochs-2.7
 0x491 = 0x00000000_00000001   # IA32_VMX_VMFUNC
 
 nmi_inject_sti_fails = 1
-ar_write_mask = 0x1F0FF
+ar_write_mask = 0xFFFFFFFF                   # Bochs 2.7 keeps reserved AR bits (tests/xrun)
 debugctl_valid = 0x7FC3
 perf_global_ctrl_rsvd = 0xFFFFFFF8_FFFFFFF0
