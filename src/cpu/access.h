@@ -48,13 +48,17 @@ static inline unsigned access_user_flag(const struct cpu *cpu)
 	return cpu->mmu_idx == MMU_USER ? ACCF_USER : 0;
 }
 
-/* Linear read at the current privilege.  Fast path: compare and add. */
+/* Linear read at the current privilege.  Fast path: compare and add.
+ * The entry is the one of gla's page; it is compared with the tag of the
+ * access's last byte, which equals the entry's only when that byte lies
+ * in the same page (the next page's tag lives in the next slot): one
+ * compare tests both the hit and that the access does not cross a page. */
 static inline WARN_UNUSED int access_lin_read(struct cpu *cpu, uint64_t gla, unsigned size,
                                               uint64_t *val)
 {
 	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_READ][tlb_index(gla)];
 
-	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla + size - 1))) {
 		*val = access_load((const uint8_t *)(uintptr_t)(gla + e->addend), size);
 		return X_OK;
 	}
@@ -66,7 +70,7 @@ static inline WARN_UNUSED int access_lin_write(struct cpu *cpu, uint64_t gla, un
 {
 	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_WRITE][tlb_index(gla)];
 
-	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla + size - 1))) {
 		access_store((uint8_t *)(uintptr_t)(gla + e->addend), size, val);
 		return X_OK;
 	}
@@ -80,7 +84,7 @@ static inline WARN_UNUSED int access_sys_read(struct cpu *cpu, uint64_t gla, uns
 {
 	const struct tlb_entry *e = &cpu->tlb[MMU_SUPER][TLB_READ][tlb_index(gla)];
 
-	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla + size - 1))) {
 		*val = access_load((const uint8_t *)(uintptr_t)(gla + e->addend), size);
 		return X_OK;
 	}

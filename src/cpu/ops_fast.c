@@ -297,7 +297,7 @@ static inline WARN_UNUSED int flat_read(struct cpu *cpu, const struct insn *in, 
 	uint64_t gla = insn_ea(cpu, in);
 	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_READ][tlb_index(gla)];
 
-	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla + size - 1))) {
 		*v = access_load((const uint8_t *)(uintptr_t)(gla + e->addend), size);
 		return X_OK;
 	}
@@ -310,7 +310,7 @@ static inline WARN_UNUSED int flat_write(struct cpu *cpu, const struct insn *in,
 	uint64_t gla = insn_ea(cpu, in);
 	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][TLB_WRITE][tlb_index(gla)];
 
-	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla + size - 1))) {
 		access_store((uint8_t *)(uintptr_t)(gla + e->addend), size, v);
 		return X_OK;
 	}
@@ -350,13 +350,14 @@ static inline uint64_t ea_g(const struct cpu *cpu, const struct insn *in)
 }
 
 /* On a TLB hit of the given kind for [gla, gla + size), the host pointer
- * in *p and true; the same test as flat_read/flat_write. */
+ * in *p and true; the same test as flat_read/flat_write (the tag of the
+ * last byte: a hit that stays inside the page, access.h). */
 static inline bool tlb_hit(struct cpu *cpu, unsigned kind, uint64_t gla, unsigned size,
                            uint8_t **p)
 {
 	const struct tlb_entry *e = &cpu->tlb[cpu->mmu_idx][kind][tlb_index(gla)];
 
-	if (likely(e->tag == tlb_tag(cpu, gla) && (gla & 0xfff) <= 4096 - size)) {
+	if (likely(e->tag == tlb_tag(cpu, gla + size - 1))) {
 		*p = (uint8_t *)(uintptr_t)(gla + e->addend);
 		return true;
 	}
@@ -1074,13 +1075,23 @@ static inline __attribute__((always_inline)) int cond_dec(const struct cpu *cpu,
 		if (!cond_##KIND(cpu, cc, a, b, W))                            \
 			return j[1].tfn(cpu, j + 1);                           \
 		target = cpu->t_base + j->off + j->len + j->imm;               \
+		if (target == cpu->t_base) /* running from there: canonical */ \
+			return thr_loop(cpu, j);                               \
 		if (unlikely(!cpu_is_canonical(target))) {                     \
 			(void)cpu_gp0(cpu);                                    \
 			return thr_stop(cpu, j, X_FAULT);                      \
 		}                                                              \
-		if (target == cpu->t_base)                                     \
-			return thr_loop(cpu, j);                               \
 		return thr_branch(cpu, j, target);                             \
+	}                                                                      \
+	static int tfl_##op##_##cc(struct cpu *cpu, const struct insn *in)     \
+	{                                                                      \
+		const struct insn *j = in + 1;                                 \
+		const uint64_t a = cpu->gpr[RD(in)] & MASK(W);                 \
+		const uint64_t b = (uint64_t)(SRC) & MASK(W);                  \
+		(void)op(cpu, in);                                             \
+		if (!cond_##KIND(cpu, cc, a, b, W))                            \
+			return j[1].tfn(cpu, j + 1);                           \
+		return thr_loop(cpu, j);                                       \
 	}
 #define FUSE16(op, W, SRC, KIND)                                                              \
 	FUSE(op, 0, W, SRC, KIND) FUSE(op, 1, W, SRC, KIND) FUSE(op, 2, W, SRC, KIND)        \
@@ -1126,13 +1137,28 @@ FUSE_LIST(FUSE16)
 		if (!cond_sub(cpu, cc, a, b, 8u << lg))                        \
 			return j[1].tfn(cpu, j + 1);                           \
 		target = cpu->t_base + j->off + j->len + j->imm;               \
+		if (target == cpu->t_base) /* running from there: canonical */ \
+			return thr_loop(cpu, j);                               \
 		if (unlikely(!cpu_is_canonical(target))) {                     \
 			(void)cpu_gp0(cpu);                                    \
 			return thr_stop(cpu, j, X_FAULT);                      \
 		}                                                              \
-		if (target == cpu->t_base)                                     \
-			return thr_loop(cpu, j);                               \
 		return thr_branch(cpu, j, target);                             \
+	}                                                                      \
+	static int tfl_##op##_##cc(struct cpu *cpu, const struct insn *in)     \
+	{                                                                      \
+		const struct insn *j = in + 1;                                 \
+		uint8_t *p;                                                    \
+		uint64_t v, a, b;                                              \
+		if (unlikely(!tlb_hit(cpu, TLB_READ, ea_g(cpu, in), 1u << lg, &p))) \
+			return thr_generic(cpu, in);                           \
+		v = access_load(p, 1u << lg);                                  \
+		a = (A) & MASK(8u << lg);                                      \
+		b = (uint64_t)(B) & MASK(8u << lg);                            \
+		op##_op(cpu, in, v);                                           \
+		if (!cond_sub(cpu, cc, a, b, 8u << lg))                        \
+			return j[1].tfn(cpu, j + 1);                           \
+		return thr_loop(cpu, j);                                       \
 	}
 #define FUSEM16(op, lg, A, B)                                                                   \
 	FUSEM(op, 0, lg, A, B) FUSEM(op, 1, lg, A, B) FUSEM(op, 2, lg, A, B)                   \
@@ -1149,20 +1175,24 @@ FUSE_LIST(FUSE16)
 
 FUSEM_LIST(FUSEM16)
 
+/* Per operation: the fused entries by condition code (tf), and those for
+ * a Jcc whose target is the start of its own block (tfl: a loop's
+ * back-edge, known at decode, so the target is neither computed nor
+ * checked -- the block's start is where the chain runs from, canonical). */
+#define CC16(p, op) { p##_##op##_0, p##_##op##_1, p##_##op##_2, p##_##op##_3, p##_##op##_4, \
+	p##_##op##_5, p##_##op##_6, p##_##op##_7, p##_##op##_8, p##_##op##_9, p##_##op##_10, \
+	p##_##op##_11, p##_##op##_12, p##_##op##_13, p##_##op##_14, p##_##op##_15 }
 static const struct {
-	op_fn *fn, *tfn[16];
+	op_fn *fn, *tfn[16], *tfl[16];
 } fused[] = {
-#define ROW16(op, W, SRC, KIND) { op, { tf_##op##_0, tf_##op##_1, tf_##op##_2, tf_##op##_3, \
-	tf_##op##_4, tf_##op##_5, tf_##op##_6, tf_##op##_7, tf_##op##_8, tf_##op##_9, \
-	tf_##op##_10, tf_##op##_11, tf_##op##_12, tf_##op##_13, tf_##op##_14, tf_##op##_15 } },
+#define ROW16(op, x, y, z) { op, CC16(tf, op), CC16(tfl, op) },
 	FUSE_LIST(ROW16)
 #undef ROW16
-#define ROW16(op, lg, A, B) { op, { tf_##op##_0, tf_##op##_1, tf_##op##_2, tf_##op##_3, \
-	tf_##op##_4, tf_##op##_5, tf_##op##_6, tf_##op##_7, tf_##op##_8, tf_##op##_9, \
-	tf_##op##_10, tf_##op##_11, tf_##op##_12, tf_##op##_13, tf_##op##_14, tf_##op##_15 } },
+#define ROW16(op, x, y, z) { op, CC16(tf, op), CC16(tfl, op) },
 	FUSEM_LIST(ROW16)
 #undef ROW16
 };
+#undef CC16
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1175,9 +1205,12 @@ static op_fn *fast_threaded(const struct insn *in)
 	const struct insn *j = in + 1;
 
 	if (j->fn == fast_jcc64[j->cc & 15]) {
+		/* The Jcc's target is t_base + off + len + imm. */
+		bool self = (uint64_t)j->off + j->len + j->imm == 0;
+
 		for (unsigned i = 0; i < COUNT(fused); i++)
 			if (fused[i].fn == fn)
-				return fused[i].tfn[j->cc & 15];
+				return self ? fused[i].tfl[j->cc & 15] : fused[i].tfn[j->cc & 15];
 	}
 	for (unsigned i = 0; in->has_mem && i < COUNT(mem_twins); i++) {
 		if (mem_twins[i].fn != fn)

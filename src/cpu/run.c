@@ -331,6 +331,7 @@ static bool run_block_threaded(struct cpu *cpu, struct block *b, uint64_t end,
 		cpu->t_block = b;
 		cpu->t_gen = cpu->xlat_gen;
 		cpu->t_chain = THR_CHAIN;
+		cpu->t_iters = 0;
 		st = b->insn[0].tfn(cpu, b->insn);
 		/* The chain may have entered other blocks (thr_branch): what
 		 * is left to settle is in the last one. */

@@ -48,6 +48,7 @@ static int thr_enter(struct cpu *cpu, struct block *nb, uint64_t target, unsigne
 	cpu->cycles += cost;
 	cpu->icount += retired;
 	cpu->t_chain--;
+	cpu->t_iters = 0;
 	cpu->t_block = nb;
 	cpu->t_base = target;
 	cpu->block_break = false;
@@ -66,16 +67,51 @@ int thr_branch(struct cpu *cpu, const struct insn *in, uint64_t target)
 	return thr_enter(cpu, nb, target, in->idx + 1u, in->cum);
 }
 
+/* The back-edge of a loop.  The full test (thr_next_block's, for the
+ * running block) also approves, in cpu->t_iters, as many further
+ * back-edges as the budget and the chain bound allow; those then only
+ * charge and go round.  That is exact because nothing the test reads can
+ * change while only fast paths run: they touch general registers, the
+ * arithmetic flags and RAM pages the TLB maps for data (never a page
+ * holding code, nor MMIO: tlb.c), so attn, TF/RF, the bus's stop request,
+ * the block's validity, xlat_gen and the mode stay as they were, and each
+ * record up to the back-edge is a fast one (else thr_generic would have
+ * run).  Everything that runs anything else clears t_iters: thr_generic
+ * (which the fast records' misses go through too), thr_enter and each
+ * start of a chain (run.c).  The budget: the test leaves room for one
+ * more whole pass (b->n records) after this one; k further approvals are
+ * safe while k + 1 passes fit, since a pass retires at most b->n. */
 int thr_loop(struct cpu *cpu, const struct insn *in)
 {
 	struct block *b = cpu->t_block;
 	unsigned retired = in->idx + 1u;
 
+	if (likely(cpu->t_iters != 0)) {
+		cpu->t_iters--;
+		cpu->cycles += in->cum;
+		/* Two adds to memory: keeps gcc from packing both counters
+		 * into one vector load, add and store (six instructions). */
+		__asm__("" ::: "memory");
+		cpu->icount += retired;
+		return b->insn[0].tfn(cpu, b->insn);
+	}
 	if (likely(cpu->t_chain != 0 && !thr_rare(cpu) && retired <= b->pure_n && b->valid &&
 	           cpu->xlat_gen == cpu->t_gen && cpu->t_end - (cpu->icount + retired) >= b->n)) {
+		uint64_t passes;
+		uint32_t k;
+
 		cpu->cycles += in->cum;
 		cpu->icount += retired;
 		cpu->t_chain--;
+		/* Whole passes left in the budget, beyond the next one; each
+		 * approved back-edge counts against the chain bound too. */
+		k = cpu->t_chain;
+		if ((cpu->t_end - cpu->icount) < (uint64_t)b->n * (k + 1u)) {
+			passes = (cpu->t_end - cpu->icount) / b->n - 1u;
+			k = (uint32_t)passes;
+		}
+		cpu->t_chain -= k;
+		cpu->t_iters = k;
 		cpu->block_break = false;
 		return b->insn[0].tfn(cpu, b->insn);
 	}
@@ -86,6 +122,7 @@ int thr_generic(struct cpu *cpu, const struct insn *in)
 {
 	int st;
 
+	cpu->t_iters = 0;
 	cpu->rip = cpu->t_base + in->off;
 	st = in->fn(cpu, in);
 	if (likely(st == X_OK))
