@@ -30,6 +30,113 @@ static const char *exit_name(uint32_t reason)
 	}
 }
 
+/* Linux's names of the basic exit reasons (vm-exits.md §1), as softvtx's
+ * trace writes them in `vmexit name=` (src/vmx/exit.c). */
+static const char *const reason_names[EXIT_REASON_COUNT] = {
+	[0] = "EXCEPTION_NMI", [1] = "EXTERNAL_INTERRUPT", [2] = "TRIPLE_FAULT",
+	[3] = "INIT_SIGNAL", [4] = "SIPI_SIGNAL", [5] = "IO_SMI", [6] = "OTHER_SMI",
+	[7] = "INTERRUPT_WINDOW", [8] = "NMI_WINDOW", [9] = "TASK_SWITCH", [10] = "CPUID",
+	[11] = "GETSEC", [12] = "HLT", [13] = "INVD", [14] = "INVLPG", [15] = "RDPMC",
+	[16] = "RDTSC", [17] = "RSM", [18] = "VMCALL", [19] = "VMCLEAR", [20] = "VMLAUNCH",
+	[21] = "VMPTRLD", [22] = "VMPTRST", [23] = "VMREAD", [24] = "VMRESUME",
+	[25] = "VMWRITE", [26] = "VMXOFF", [27] = "VMXON", [28] = "CR_ACCESS",
+	[29] = "DR_ACCESS", [30] = "IO_INSTRUCTION", [31] = "MSR_READ", [32] = "MSR_WRITE",
+	[33] = "INVALID_STATE", [34] = "MSR_LOAD_FAIL", [36] = "MWAIT_INSTRUCTION",
+	[37] = "MONITOR_TRAP_FLAG", [39] = "MONITOR_INSTRUCTION", [40] = "PAUSE_INSTRUCTION",
+	[41] = "MCE_DURING_VMENTRY", [43] = "TPR_BELOW_THRESHOLD", [44] = "APIC_ACCESS",
+	[45] = "EOI_INDUCED", [46] = "GDTR_IDTR", [47] = "LDTR_TR", [48] = "EPT_VIOLATION",
+	[49] = "EPT_MISCONFIG", [50] = "INVEPT", [51] = "RDTSCP", [52] = "PREEMPTION_TIMER",
+	[53] = "INVVPID", [54] = "WBINVD", [55] = "XSETBV", [56] = "APIC_WRITE",
+	[57] = "RDRAND", [58] = "INVPCID", [59] = "VMFUNC", [60] = "ENCLS", [61] = "RDSEED",
+	[62] = "PML_FULL", [63] = "XSAVES", [64] = "XRSTORS", [65] = "PCONFIG",
+	[66] = "SPP", [67] = "UMWAIT", [68] = "TPAUSE", [69] = "LOADIWKEY", [70] = "ENCLV",
+	[72] = "ENQCMD_PASID_FAIL", [73] = "ENQCMDS_PASID_FAIL", [74] = "BUS_LOCK",
+	[75] = "NOTIFY", [76] = "SEAMCALL", [77] = "TDCALL", [78] = "RDMSRLIST",
+	[79] = "WRMSRLIST", [80] = "URDMSR", [81] = "UWRMSR", [84] = "RDMSR_IMM",
+	[85] = "WRMSRNS_IMM",
+};
+
+/* Exits caused by executing an instruction: the VM-exit instruction length
+ * is valid (shared/spec/vm-exits.md §6). */
+static bool insn_exit(uint32_t r)
+{
+	return (r >= EXIT_CPUID && r <= EXIT_WRMSR && r != EXIT_RSM) || r == EXIT_MWAIT ||
+	       r == EXIT_MONITOR || r == EXIT_PAUSE || r == EXIT_GDTR_IDTR || r == EXIT_LDTR_TR ||
+	       (r >= EXIT_INVEPT && r <= EXIT_INVVPID && r != EXIT_PREEMPTION_TIMER) ||
+	       r == EXIT_WBINVD || r == EXIT_XSETBV || (r >= EXIT_RDRAND && r <= EXIT_RDSEED) ||
+	       r == EXIT_XSAVES || r == EXIT_XRSTORS;
+}
+
+/* Reasons with an instruction-information field (vm-exits.md §1, §5);
+ * INS/OUTS only for string I/O (qualification bit 4). */
+static bool info_exit(uint32_t r, uint64_t qual)
+{
+	switch (r) {
+	case EXIT_VMCLEAR: case EXIT_VMPTRLD: case EXIT_VMPTRST: case EXIT_VMREAD:
+	case EXIT_VMWRITE: case EXIT_VMXON: case EXIT_GDTR_IDTR: case EXIT_LDTR_TR:
+	case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_RDRAND: case EXIT_INVPCID:
+	case EXIT_RDSEED: case EXIT_XSAVES: case EXIT_XRSTORS:
+		return true;
+	case EXIT_IO_INSTRUCTION:
+		return qual & 0x10;
+	default:
+		return false;
+	}
+}
+
+/* The `vmexit` record of traces/FORMAT.md, from VMREADs of the exit-
+ * information fields: the keys, their order and formatting, and which
+ * optional keys appear (only fields valid for the exit, vm-exits.md §6)
+ * are the ones softvtx's trace writes (src/vtx.c exit_info,
+ * src/vtx_trace.c), so the two can be compared with trace-diff. */
+static void record_exit(uint32_t full_reason, uint64_t qual)
+{
+	char buf[400];
+	size_t n = 0;
+	uint32_t r = full_reason & 0xffff;
+	const char *name = r < EXIT_REASON_COUNT && reason_names[r] ? reason_names[r] : "?";
+	uint32_t intr = (uint32_t)hv_vmread(VMCS_EXIT_INTR_INFO);
+	uint32_t idt = (uint32_t)hv_vmread(VMCS_IDT_VECTORING_INFO);
+	bool soft = false;
+	uint64_t rip = hv_vmread(VMCS_GUEST_RIP);
+
+	n += snprintf(buf + n, sizeof(buf) - n, "vmexit reason=%u name=%s qual=0x%lx rip=0x%lx", r,
+		      name, (unsigned long)qual, (unsigned long)rip);
+	if ((intr >> 31) && r == EXIT_EXCEPTION_NMI && ((intr >> 8) & 7) >= 4)
+		soft = true;
+	if ((idt >> 31) && ((idt >> 8) & 7) >= 4)
+		soft = true;
+	/* Task switches by CALL, IRET or JMP (qualification 31:30 < 3). */
+	if (insn_exit(r) || soft || (r == EXIT_TASK_SWITCH && ((qual >> 30) & 3) != 3))
+		n += snprintf(buf + n, sizeof(buf) - n, " ilen=%lu",
+			      (unsigned long)hv_vmread(VMCS_EXIT_INSTRUCTION_LEN));
+	if (info_exit(r, qual))
+		n += snprintf(buf + n, sizeof(buf) - n, " info=0x%lx",
+			      (unsigned long)hv_vmread(VMCS_EXIT_INSTRUCTION_INFO));
+	if (intr >> 31) {
+		n += snprintf(buf + n, sizeof(buf) - n, " intr=0x%x", intr);
+		if (intr & (1u << 11))
+			n += snprintf(buf + n, sizeof(buf) - n, " intr-err=0x%lx",
+				      (unsigned long)hv_vmread(VMCS_EXIT_INTR_ERROR_CODE));
+	}
+	if (idt >> 31) {
+		n += snprintf(buf + n, sizeof(buf) - n, " idt=0x%x", idt);
+		if (idt & (1u << 11))
+			n += snprintf(buf + n, sizeof(buf) - n, " idt-err=0x%lx",
+				      (unsigned long)hv_vmread(VMCS_IDT_VECTORING_ERROR_CODE));
+	}
+	if (r == EXIT_EPT_VIOLATION || r == EXIT_EPT_MISCONFIG)
+		n += snprintf(buf + n, sizeof(buf) - n, " gpa=0x%lx",
+			      (unsigned long)hv_vmread(VMCS_GUEST_PHYSICAL_ADDRESS));
+	/* EPT violations with qualification bit 7, string I/O, and LMSW
+	 * with a memory operand (CR access type 3, bit 6). */
+	if ((r == EXIT_EPT_VIOLATION && (qual & 0x80)) || (r == EXIT_IO_INSTRUCTION && (qual & 0x10)) ||
+	    (r == EXIT_CR_ACCESS && ((qual >> 4) & 3) == 3 && (qual & 0x40)))
+		snprintf(buf + n, sizeof(buf) - n, " gla=0x%lx",
+			 (unsigned long)hv_vmread(VMCS_GUEST_LINEAR_ADDRESS));
+	hv_record("%s", buf);
+}
+
 static void skip_instruction(void)
 {
 	hv_vmwrite(VMCS_GUEST_RIP, hv_vmread(VMCS_GUEST_RIP) + hv_vmread(VMCS_EXIT_INSTRUCTION_LEN));
@@ -248,19 +355,28 @@ static void handle_exit(struct hv_vcpu *v, uint32_t reason, uint64_t qual)
  * entry (exit reason bit 31, SDM Vol. 3C §26.7) both end the run. */
 static void enter_guest(struct hv_vcpu *v)
 {
+	const char *insn = v->launched ? "vmresume" : "vmlaunch";
 	uint64_t fl = hv_vmenter(&v->regs, v->launched);
+	hv_vmx_insn_record("vmwrite", "field", VMCS_HOST_RSP, hv_host_rsp_rflags);
+	if (vmx_outcome(hv_host_rsp_rflags) != VMX_SUCCEED)
+		hv_vmx_insn_fail("vmwrite", VMCS_HOST_RSP, hv_host_rsp_rflags);
 	if (fl) {
 		uint64_t err = 0;
+		/* A VMLAUNCH/VMRESUME that enters the guest has no vmx-insn
+		 * record: the vmexit record ending the guest's run is its
+		 * outcome (traces/FORMAT.md). */
+		hv_vmx_insn_record(insn, NULL, 0, fl);
 		if (vmx_outcome(fl) == VMX_FAIL_VALID)
 			vmread_flags(VMCS_VM_INSTRUCTION_ERROR, &err, 0);
-		hv_fail(HV_ERR_VMX_INSN, "insn=%s outcome=%s vm_insn_error=%lu",
-			v->launched ? "vmresume" : "vmlaunch",
+		hv_fail(HV_ERR_VMX_INSN, "insn=%s outcome=%s vm_insn_error=%lu", insn,
 			vmx_outcome(fl) == VMX_FAIL_VALID ? "VMfailValid" : "VMfailInvalid", (unsigned long)err);
 	}
 	v->launched = true;
 	uint32_t reason = (uint32_t)hv_vmread(VMCS_EXIT_REASON);
 	uint64_t qual = hv_vmread(VMCS_EXIT_QUALIFICATION);
 	v->exits++;
+	if (!(reason & (1u << 31)))
+		record_exit(reason, qual);
 	hv_trace("exit", "n=%u reason=%u name=%s qual=0x%lx rip=0x%lx cs=0x%x len=%lu", v->exits,
 		 reason & 0xffff, exit_name(reason & 0xffff), (unsigned long)qual,
 		 (unsigned long)hv_vmread(VMCS_GUEST_RIP), (unsigned)hv_vmread(VMCS_GUEST_CS_SELECTOR),

@@ -9,7 +9,14 @@
  * (identity page table, vm86 TSS) just below 4 GiB.
  *
  * Trace: every observation is one line "hv cfg=ug|noug ev=NAME key=value...",
- * with fixed keys per event (guest/README.md lists them). */
+ * with fixed keys per event (guest/README.md lists them).  Besides those,
+ * what the hypervisor observes of the processor is also printed as records
+ * of softvtx's trace format (traces/FORMAT.md, counters "0 0"): a `vmexit`
+ * record per VM exit, with the keys softvtx's own trace writes for it, and
+ * a `vmx-insn` record per VMX instruction (RFLAGS after it, and the
+ * VM-instruction error on VMfailValid), so that a serial log from silicon
+ * and softvtx's trace can be compared with `softvtx trace-diff
+ * --ignore-counters` (docs/silicon.md). */
 #ifndef GUEST_HV_HV_H
 #define GUEST_HV_HV_H
 
@@ -153,6 +160,9 @@ struct hv_vcpu {
 extern const char *hv_cfg;      /* "ug" or "noug"; "init"/"done" outside the runs */
 /* One trace record: "hv cfg=<cfg> ev=<ev> <fmt...>\n". */
 void hv_trace(const char *ev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One trace-format record "0 0 <fmt...>\n" (traces/FORMAT.md: the hv
+ * has no softvtx counters). */
+void hv_record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints an ev=fail record with reason and ends the run with code. */
 void hv_fail(enum hv_status code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
@@ -165,6 +175,13 @@ bool hv_setup_vmcs_config(bool want_ug);
 void hv_vmcs_load(void *region);   /* VMCLEAR + VMPTRLD */
 void hv_vmcs_clear(void *region);
 void hv_invept_all(void);
+/* The vmx-insn record of one VMX instruction: op, then key=arg when key is
+ * not NULL (its operand), the RFLAGS it left and, on VMfailValid, the
+ * VM-instruction error. */
+void hv_vmx_insn_record(const char *op, const char *key, uint64_t arg, uint64_t rflags);
+/* Prints the ev=fail record of a failed VMX instruction (its outcome and,
+ * for VMfailValid, the VM-instruction error) and ends the run. */
+void hv_vmx_insn_fail(const char *insn, uint64_t arg, uint64_t rflags) __attribute__((noreturn));
 uint64_t hv_vmread(uint32_t field);
 void hv_vmwrite(uint32_t field, uint64_t value);
 static inline void hv_vmcs_setbits(uint32_t field, uint64_t bits)
@@ -218,6 +235,8 @@ void hv_snapshot(struct hv_snapshot *s);
  * or the RFLAGS VMLAUNCH/VMRESUME left when it failed. */
 uint64_t hv_vmenter(struct hv_regs *regs, int launched);
 extern const char hv_vmexit[];
+/* RFLAGS after hv_vmenter's VMWRITE of HOST_RSP (0x6C14). */
+extern uint64_t hv_host_rsp_rflags;
 
 /* --- payload.S -------------------------------------------------------- */
 extern const char hv_payload_start[], hv_payload_end[];

@@ -4,7 +4,9 @@
  * pick one: "ug" or "noug".
  *
  * Output: trace records "hv cfg=... ev=... key=value ..." (one per line),
- * then TAP: per configuration, that the guest reached every milestone,
+ * with the hypervisor's observations of the processor also as records of
+ * softvtx's trace format ("0 0 vmexit ...", "0 0 vmx-insn ...",
+ * traces/FORMAT.md), then TAP: per configuration, that the guest reached every milestone,
  * that its CPUID and its work came back right, that its stores landed in
  * guest memory, and that the VMCS holds what KVM's path must leave there
  * at reset, in long mode and at the final HLT. */
@@ -23,6 +25,16 @@ void hv_trace(const char *ev, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	printf("hv cfg=%s ev=%s %s\n", hv_cfg, ev, buf);
+}
+
+void hv_record(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printf("0 0 %s\n", buf);
 }
 
 void hv_fail(enum hv_status code, const char *fmt, ...)

@@ -7,8 +7,15 @@
  *   exit lands at hv_vmexit with RSP = HOST_RSP: save the guest GPRs into
  *   regs and return 0.  struct hv_regs is gpr[16] in exit-qualification
  *   order (RAX 0, RCX 8, RDX 16, RBX 24, RSP 32 unused, RBP 40, RSI 48,
- *   RDI 56, R8..R15 64..120). */
+ *   RDI 56, R8..R15 64..120).  The RFLAGS the VMWRITE of HOST_RSP left are
+ *   stored in hv_host_rsp_rflags (its vmx-insn record, exits.c). */
 #define VMCS_HOST_RSP 0x6C14
+
+	.bss
+	.balign 8
+	.globl hv_host_rsp_rflags
+hv_host_rsp_rflags:
+	.quad 0
 
 	.text
 	.globl hv_vmenter
@@ -22,6 +29,8 @@ hv_vmenter:
 	push %rdi                       /* regs, found again at (%rsp) on exit */
 	mov $VMCS_HOST_RSP, %eax
 	vmwrite %rsp, %rax
+	pushfq                          /* its RFLAGS for the vmx-insn record */
+	popq hv_host_rsp_rflags(%rip)   /* (POP to memory keeps the flags) */
 	jbe .Lfail                      /* CF or ZF: VMWRITE failed */
 	cmpl $0, %esi                   /* ZF=1: first run, use VMLAUNCH */
 	mov 0(%rdi), %rax

@@ -14,9 +14,25 @@ struct hv_vmcs_config hv_config;
 
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 
+/* traces/FORMAT.md "vmx-insn".  The VM-instruction error is read with a
+ * VMREAD of its own that gets no record (it is part of this one). */
+void hv_vmx_insn_record(const char *op, const char *key, uint64_t arg, uint64_t rflags)
+{
+	char operand[40] = "";
+	char error[32] = "";
+	uint64_t err = 0;
+	if (key)
+		snprintf(operand, sizeof(operand), " %s=0x%lx", key, (unsigned long)arg);
+	if (vmx_outcome(rflags) == VMX_FAIL_VALID) {
+		vmread_flags(VMCS_VM_INSTRUCTION_ERROR, &err, 0);
+		snprintf(error, sizeof(error), " error=%lu", (unsigned long)err);
+	}
+	hv_record("vmx-insn op=%s%s rflags=0x%lx%s", op, operand, (unsigned long)rflags, error);
+}
+
 /* Reports a failed VMX instruction: its RFLAGS outcome and, for
  * VMfailValid, the VM-instruction error number (SDM Vol. 3C §30.4). */
-static void __attribute__((noreturn)) vmx_insn_fail(const char *insn, uint64_t arg, uint64_t fl)
+void hv_vmx_insn_fail(const char *insn, uint64_t arg, uint64_t fl)
 {
 	enum vmx_outcome o = vmx_outcome(fl);
 	uint64_t err = 0;
@@ -31,16 +47,18 @@ static void __attribute__((noreturn)) vmx_insn_fail(const char *insn, uint64_t a
 uint64_t hv_vmread(uint32_t field)
 {
 	uint64_t v = 0, fl = vmread_flags(field, &v, 0);
+	hv_vmx_insn_record("vmread", "field", field, fl);
 	if (vmx_outcome(fl) != VMX_SUCCEED)
-		vmx_insn_fail("vmread", field, fl);
+		hv_vmx_insn_fail("vmread", field, fl);
 	return v;
 }
 
 void hv_vmwrite(uint32_t field, uint64_t value)
 {
 	uint64_t fl = vmwrite_flags(field, value, 0);
+	hv_vmx_insn_record("vmwrite", "field", field, fl);
 	if (vmx_outcome(fl) != VMX_SUCCEED)
-		vmx_insn_fail("vmwrite", field, fl);
+		hv_vmx_insn_fail("vmwrite", field, fl);
 }
 
 void hv_vmcs_load(void *region)
@@ -49,8 +67,9 @@ void hv_vmcs_load(void *region)
 	*(uint32_t *)region = hv_config.revision;
 	hv_vmcs_clear(region);
 	uint64_t fl = vmptrld_flags(&pa, 0);
+	hv_vmx_insn_record("vmptrld", "addr", pa, fl);
 	if (vmx_outcome(fl) != VMX_SUCCEED)
-		vmx_insn_fail("vmptrld", pa, fl);
+		hv_vmx_insn_fail("vmptrld", pa, fl);
 }
 
 /* SDM Vol. 3C §23.7 "Enabling and entering VMX operation": CPUID.1:ECX.VMX,
@@ -79,8 +98,9 @@ void hv_hardware_enable(void)
 	*(uint32_t *)vmxon_region = hv_config.revision;
 	uint64_t pa = (uintptr_t)vmxon_region;
 	uint64_t fl = vmxon_flags(&pa, 0);
+	hv_vmx_insn_record("vmxon", "addr", pa, fl);
 	if (vmx_outcome(fl) != VMX_SUCCEED)
-		vmx_insn_fail("vmxon", pa, fl);
+		hv_vmx_insn_fail("vmxon", pa, fl);
 	hv_trace("vmxon", "revision=0x%x cr0=0x%lx cr4=0x%lx", hv_config.revision,
 		 (unsigned long)read_cr0(), (unsigned long)read_cr4());
 }
@@ -89,15 +109,17 @@ void hv_vmcs_clear(void *region)
 {
 	uint64_t pa = (uintptr_t)region;
 	uint64_t fl = vmclear_flags(&pa, 0);
+	hv_vmx_insn_record("vmclear", "addr", pa, fl);
 	if (vmx_outcome(fl) != VMX_SUCCEED)
-		vmx_insn_fail("vmclear", pa, fl);
+		hv_vmx_insn_fail("vmclear", pa, fl);
 }
 
 void hv_hardware_disable(void)
 {
 	uint64_t fl = vmxoff_flags(0);
+	hv_vmx_insn_record("vmxoff", NULL, 0, fl);
 	if (vmx_outcome(fl) != VMX_SUCCEED)
-		vmx_insn_fail("vmxoff", 0, fl);
+		hv_vmx_insn_fail("vmxoff", 0, fl);
 	write_cr4(read_cr4() & ~CR4_VMXE);
 }
 
@@ -167,7 +189,8 @@ void hv_invept_all(void)
 	}
 	struct vmx_inv_desc d = {0, 0};
 	uint64_t fl = invept_flags(2, &d, 0);
+	hv_vmx_insn_record("invept", "type", 2, fl);
 	if (vmx_outcome(fl) != VMX_SUCCEED)
-		vmx_insn_fail("invept", 2, fl);
+		hv_vmx_insn_fail("invept", 2, fl);
 	hv_trace("invept", "type=2 done=1 why=new_tables");
 }
