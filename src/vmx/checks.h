@@ -20,6 +20,9 @@ bool vmentry_check_host(const struct cpu *cpu, struct vmx_diag *d);
 /* §4: the guest-state area (GUEST-n), including the PDPTE checks.
  * false: exit 33 with *qual (0, 2, 3 or 4). */
 bool vmentry_check_guest(const struct cpu *cpu, struct vmx_diag *d, uint64_t *qual);
+/* CTL-26..30 for any EPT pointer (also INVEPT type 1 and VMFUNC EPTP
+ * switching).  false: the pointer is invalid, d says why. */
+bool vmentry_check_eptp(const struct cpu *cpu, uint64_t eptp, struct vmx_diag *d);
 /* §6 (MSR-n): may this MSR-load entry be loaded?  Used for the VM-entry
  * MSR-load list and, with the abort semantics of vm-exits.md §10, for the
  * VM-exit lists.  `index1` is the 1-based position in the list. */

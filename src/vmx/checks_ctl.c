@@ -180,10 +180,10 @@ static bool ctl_exec_apic(const struct cpu *cpu, const struct vc_ctls *c, struct
 	return addr_check(cpu, d, VC_CTL_24, "posted-interrupt descriptor address", pi_desc, 6);
 }
 
-/* CTL-26..30: the EPT pointer (ept.md §2).  SDM §26.2.1.1. */
-static bool ctl_eptp(const struct cpu *cpu, struct vmx_diag *d)
+/* CTL-26..30: an EPT pointer (ept.md §2).  SDM §26.2.1.1.  Also what
+ * INVEPT type 1 (INVEPT.6) and EPTP switching (VMFUNC.5) check. */
+bool vmentry_check_eptp(const struct cpu *cpu, uint64_t eptp, struct vmx_diag *d)
 {
-	uint64_t eptp = VMCS_GET(cpu->vmx, EPT_POINTER);
 	uint64_t cap = vc_cap(cpu->vmx->profile, MSR_IA32_VMX_EPT_VPID_CAP);
 	unsigned type = eptp & 7, walk = (eptp >> 3) & 7;
 	bool type_ok = (type == 0 && ((cap >> EPT_CAP_UC) & 1)) ||
@@ -224,7 +224,7 @@ static bool ctl_exec_ept(const struct cpu *cpu, const struct vc_ctls *c, struct 
 	if ((c->proc2 & PROC2_VPID) && VMCS_GET(v, VPID) == 0)
 		return vc_fail(d, VC_CTL_25, "VPID=0, secondary controls=0x%08x", c->proc2);
 	/* CTL-26..30 */
-	if (ept && !ctl_eptp(cpu, d))
+	if (ept && !vmentry_check_eptp(cpu, VMCS_GET(cpu->vmx, EPT_POINTER), d))
 		return false;
 	/* CTL-31 */
 	if ((c->proc2 & PROC2_PML) && !ept)

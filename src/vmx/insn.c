@@ -24,6 +24,7 @@
 #include "../mem/bus.h"
 #include "entry.h"
 #include "ept.h"
+#include "checks.h"
 #include "exit.h"
 #include "profile.h"
 #include "vmcs.h"
@@ -55,13 +56,7 @@ enum {
 #define INSN_PROC2_EPT_VE       18          /* EPT-violation #VE (bit number) */
 
 /* IA32_VMX_EPT_VPID_CAP bits (vmx-capabilities.md §8.2). */
-#define CAP_EPT_WL4         6
-#define CAP_EPT_WL5         7
-#define CAP_EPT_UC          8
-#define CAP_EPT_WB          14
 #define CAP_INVEPT          20
-#define CAP_EPT_AD          21
-#define CAP_EPT_SSS         23
 #define CAP_INVEPT_SINGLE   25
 #define CAP_INVEPT_ALL      26
 #define CAP_INVVPID         32
@@ -160,20 +155,9 @@ static uint64_t reg_operand(const struct cpu *cpu, const struct insn *in, unsign
  * (VMFUNC.5) apply to a candidate EPTP. */
 static bool eptp_ok(const struct cpu *cpu, uint64_t eptp)
 {
-	uint64_t cap = vmx_cap(cpu->vmx->profile, MSR_IA32_VMX_EPT_VPID_CAP);
-	unsigned memtype = eptp & 7, walk = (eptp >> 3) & 7;
+	struct vmx_diag d;
 
-	if (!((memtype == 0 && ((cap >> CAP_EPT_UC) & 1)) ||
-	      (memtype == 6 && ((cap >> CAP_EPT_WB) & 1))))
-		return false;                                           /* CTL-26 */
-	if (!((walk == 3 && ((cap >> CAP_EPT_WL4) & 1)) ||
-	      (walk == 4 && ((cap >> CAP_EPT_WL5) & 1))))
-		return false;                                           /* CTL-27 */
-	if (((eptp >> 6) & 1) && !((cap >> CAP_EPT_AD) & 1))
-		return false;                                           /* CTL-28 */
-	if (((eptp >> 7) & 1) && !((cap >> CAP_EPT_SSS) & 1))
-		return false;                                           /* CTL-29 */
-	return !(eptp & 0xf00) && !(eptp & ~cpu->maxphyaddr_mask);   /* CTL-30 */
+	return vmentry_check_eptp(cpu, eptp, &d);
 }
 
 /* --- VM exits of the instructions (non-root operation) ------------------ */
