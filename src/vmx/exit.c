@@ -14,6 +14,7 @@
  * A VM-entry failure (vm-entry-checks.md §8) does 1, 3, 4, 5 only.
  */
 #include "exit.h"
+#include "exit_names.h"
 
 #include <string.h>
 
@@ -42,36 +43,11 @@ enum {
 #define MSR_IA32_SMBASE 0x9e
 #define APIC_BASE_X2APIC (1ull << 10)
 
-/* Names of the basic exit reasons (vm-exits.md §1), as Linux spells
- * them. */
-static const char *const reason_names[EXIT_REASON_COUNT] = {
-	[0] = "EXCEPTION_NMI", [1] = "EXTERNAL_INTERRUPT", [2] = "TRIPLE_FAULT",
-	[3] = "INIT_SIGNAL", [4] = "SIPI_SIGNAL", [5] = "IO_SMI", [6] = "OTHER_SMI",
-	[7] = "INTERRUPT_WINDOW", [8] = "NMI_WINDOW", [9] = "TASK_SWITCH", [10] = "CPUID",
-	[11] = "GETSEC", [12] = "HLT", [13] = "INVD", [14] = "INVLPG", [15] = "RDPMC",
-	[16] = "RDTSC", [17] = "RSM", [18] = "VMCALL", [19] = "VMCLEAR", [20] = "VMLAUNCH",
-	[21] = "VMPTRLD", [22] = "VMPTRST", [23] = "VMREAD", [24] = "VMRESUME",
-	[25] = "VMWRITE", [26] = "VMXOFF", [27] = "VMXON", [28] = "CR_ACCESS",
-	[29] = "DR_ACCESS", [30] = "IO_INSTRUCTION", [31] = "MSR_READ", [32] = "MSR_WRITE",
-	[33] = "INVALID_STATE", [34] = "MSR_LOAD_FAIL", [36] = "MWAIT_INSTRUCTION",
-	[37] = "MONITOR_TRAP_FLAG", [39] = "MONITOR_INSTRUCTION", [40] = "PAUSE_INSTRUCTION",
-	[41] = "MCE_DURING_VMENTRY", [43] = "TPR_BELOW_THRESHOLD", [44] = "APIC_ACCESS",
-	[45] = "EOI_INDUCED", [46] = "GDTR_IDTR", [47] = "LDTR_TR", [48] = "EPT_VIOLATION",
-	[49] = "EPT_MISCONFIG", [50] = "INVEPT", [51] = "RDTSCP", [52] = "PREEMPTION_TIMER",
-	[53] = "INVVPID", [54] = "WBINVD", [55] = "XSETBV", [56] = "APIC_WRITE",
-	[57] = "RDRAND", [58] = "INVPCID", [59] = "VMFUNC", [60] = "ENCLS", [61] = "RDSEED",
-	[62] = "PML_FULL", [63] = "XSAVES", [64] = "XRSTORS", [65] = "PCONFIG",
-	[66] = "SPP", [67] = "UMWAIT", [68] = "TPAUSE", [69] = "LOADIWKEY", [70] = "ENCLV",
-	[72] = "ENQCMD_PASID_FAIL", [73] = "ENQCMDS_PASID_FAIL", [74] = "BUS_LOCK",
-	[75] = "NOTIFY", [76] = "SEAMCALL", [77] = "TDCALL", [78] = "RDMSRLIST",
-	[79] = "WRMSRLIST", [80] = "URDMSR", [81] = "UWRMSR", [84] = "RDMSR_IMM",
-	[85] = "WRMSRNS_IMM",
-};
 
 const char *vmx_exit_reason_name(unsigned reason)
 {
-	if (reason < EXIT_REASON_COUNT && reason_names[reason])
-		return reason_names[reason];
+	if (reason < VMX_EXIT_NAME_COUNT && vmx_exit_names[reason])
+		return vmx_exit_names[reason];
 	return "?";
 }
 
