@@ -21,6 +21,7 @@
 #include "mem/uart16550.h"
 #include "vmx/profile.h"
 #include "vmx/exit.h"
+#include "vmx/exit_names.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vtx_trace.h"
@@ -81,33 +82,7 @@ static void stdout_sink(void *opaque, const uint8_t *bytes, size_t len)
 	fwrite(bytes, 1, len, stdout);
 }
 
-/* Exits caused by executing an instruction: the VM-exit instruction length
- * is valid (shared/spec/vm-exits.md §6). */
-static bool insn_exit(uint32_t r)
-{
-	return (r >= EXIT_CPUID && r <= EXIT_WRMSR && r != EXIT_RSM) || r == EXIT_MWAIT ||
-	       r == EXIT_MONITOR || r == EXIT_PAUSE || r == EXIT_GDTR_IDTR || r == EXIT_LDTR_TR ||
-	       (r >= EXIT_INVEPT && r <= EXIT_INVVPID && r != EXIT_PREEMPTION_TIMER) ||
-	       r == EXIT_WBINVD || r == EXIT_XSETBV || (r >= EXIT_RDRAND && r <= EXIT_RDSEED) ||
-	       r == EXIT_XSAVES || r == EXIT_XRSTORS;
-}
 
-/* Reasons with an instruction-information field (vm-exits.md §1, §5);
- * INS/OUTS only for string I/O (qualification bit 4). */
-static bool info_exit(uint32_t r, uint64_t qual)
-{
-	switch (r) {
-	case EXIT_VMCLEAR: case EXIT_VMPTRLD: case EXIT_VMPTRST: case EXIT_VMREAD:
-	case EXIT_VMWRITE: case EXIT_VMXON: case EXIT_GDTR_IDTR: case EXIT_LDTR_TR:
-	case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_RDRAND: case EXIT_INVPCID:
-	case EXIT_RDSEED: case EXIT_XSAVES: case EXIT_XRSTORS:
-		return true;
-	case EXIT_IO_INSTRUCTION:
-		return qual & 0x10;
-	default:
-		return false;
-	}
-}
 
 /* The exit-information fields valid for this exit, from the current VMCS
  * (vm-exits.md §6, "Recording information at a VM exit"). */
@@ -139,11 +114,11 @@ static void exit_info(const struct vmx *v, struct vtx_vmx_event *e)
 			soft = 1;
 	}
 	/* Task switches by CALL, IRET or JMP (qualification 31:30 < 3). */
-	if (insn_exit(r) || soft || (r == EXIT_TASK_SWITCH && ((e->qual >> 30) & 3) != 3)) {
+	if (vmx_exit_has_insn_len(r) || soft || (r == EXIT_TASK_SWITCH && ((e->qual >> 30) & 3) != 3)) {
 		e->has |= VTX_VMX_HAS_ILEN;
 		e->ilen = (uint32_t)VMCS_GET(v, EXIT_INSTRUCTION_LEN);
 	}
-	if (info_exit(r, e->qual)) {
+	if (vmx_exit_has_insn_info(r, e->qual)) {
 		e->has |= VTX_VMX_HAS_INSN_INFO;
 		e->insn_info = (uint32_t)VMCS_GET(v, EXIT_INSTRUCTION_INFO);
 	}

@@ -34,31 +34,9 @@ static const char *exit_name(uint32_t reason)
 
 /* Exits caused by executing an instruction: the VM-exit instruction length
  * is valid (shared/spec/vm-exits.md §6). */
-static bool insn_exit(uint32_t r)
-{
-	return (r >= EXIT_CPUID && r <= EXIT_WRMSR && r != EXIT_RSM) || r == EXIT_MWAIT ||
-	       r == EXIT_MONITOR || r == EXIT_PAUSE || r == EXIT_GDTR_IDTR || r == EXIT_LDTR_TR ||
-	       (r >= EXIT_INVEPT && r <= EXIT_INVVPID && r != EXIT_PREEMPTION_TIMER) ||
-	       r == EXIT_WBINVD || r == EXIT_XSETBV || (r >= EXIT_RDRAND && r <= EXIT_RDSEED) ||
-	       r == EXIT_XSAVES || r == EXIT_XRSTORS;
-}
 
 /* Reasons with an instruction-information field (vm-exits.md §1, §5);
  * INS/OUTS only for string I/O (qualification bit 4). */
-static bool info_exit(uint32_t r, uint64_t qual)
-{
-	switch (r) {
-	case EXIT_VMCLEAR: case EXIT_VMPTRLD: case EXIT_VMPTRST: case EXIT_VMREAD:
-	case EXIT_VMWRITE: case EXIT_VMXON: case EXIT_GDTR_IDTR: case EXIT_LDTR_TR:
-	case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_RDRAND: case EXIT_INVPCID:
-	case EXIT_RDSEED: case EXIT_XSAVES: case EXIT_XRSTORS:
-		return true;
-	case EXIT_IO_INSTRUCTION:
-		return qual & 0x10;
-	default:
-		return false;
-	}
-}
 
 /* The `vmexit` record of traces/FORMAT.md, from VMREADs of the exit-
  * information fields: the keys, their order and formatting, and which
@@ -83,10 +61,10 @@ static void record_exit(uint32_t full_reason, uint64_t qual)
 	if ((idt >> 31) && ((idt >> 8) & 7) >= 4)
 		soft = true;
 	/* Task switches by CALL, IRET or JMP (qualification 31:30 < 3). */
-	if (insn_exit(r) || soft || (r == EXIT_TASK_SWITCH && ((qual >> 30) & 3) != 3))
+	if (vmx_exit_has_insn_len(r) || soft || (r == EXIT_TASK_SWITCH && ((qual >> 30) & 3) != 3))
 		n += snprintf(buf + n, sizeof(buf) - n, " ilen=%lu",
 			      (unsigned long)hv_vmread(VMCS_EXIT_INSTRUCTION_LEN));
-	if (info_exit(r, qual))
+	if (vmx_exit_has_insn_info(r, qual))
 		n += snprintf(buf + n, sizeof(buf) - n, " info=0x%lx",
 			      (unsigned long)hv_vmread(VMCS_EXIT_INSTRUCTION_INFO));
 	if (intr >> 31) {

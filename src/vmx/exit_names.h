@@ -1,9 +1,15 @@
-/* Names of the basic exit reasons (shared/spec/vm-exits.md §1), as Linux
- * spells them.  One table for softvtx (exit.c: trace records, --stats)
- * and for guest programs that print the same names (guest/hv writes
+/* Facts about the basic exit reasons (shared/spec/vm-exits.md §1, §6):
+ * their names, as Linux spells them, and which exit-information fields
+ * are valid.  Shared by softvtx (exit.c, the trace records of vtx.c) and
+ * by guest programs that print the same records (guest/hv writes
  * trace-format records over serial). */
 #ifndef SOFTVTX_VMX_EXIT_NAMES_H
 #define SOFTVTX_VMX_EXIT_NAMES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "exit.h"
 
 #define VMX_EXIT_NAME_COUNT 86
 
@@ -30,5 +36,33 @@ static const char *const vmx_exit_names[VMX_EXIT_NAME_COUNT] = {
 	[79] = "WRMSRLIST", [80] = "URDMSR", [81] = "UWRMSR", [84] = "RDMSR_IMM",
 	[85] = "WRMSRNS_IMM",
 };
+
+/* Exits caused by executing an instruction: the VM-exit instruction length
+ * is valid (shared/spec/vm-exits.md §6). */
+static inline bool vmx_exit_has_insn_len(uint32_t r)
+{
+	return (r >= EXIT_CPUID && r <= EXIT_WRMSR && r != EXIT_RSM) || r == EXIT_MWAIT ||
+	       r == EXIT_MONITOR || r == EXIT_PAUSE || r == EXIT_GDTR_IDTR || r == EXIT_LDTR_TR ||
+	       (r >= EXIT_INVEPT && r <= EXIT_INVVPID && r != EXIT_PREEMPTION_TIMER) ||
+	       r == EXIT_WBINVD || r == EXIT_XSETBV || (r >= EXIT_RDRAND && r <= EXIT_RDSEED) ||
+	       r == EXIT_XSAVES || r == EXIT_XRSTORS;
+}
+
+/* Reasons with an instruction-information field (vm-exits.md §1, §5);
+ * INS/OUTS only for string I/O (qualification bit 4). */
+static inline bool vmx_exit_has_insn_info(uint32_t r, uint64_t qual)
+{
+	switch (r) {
+	case EXIT_VMCLEAR: case EXIT_VMPTRLD: case EXIT_VMPTRST: case EXIT_VMREAD:
+	case EXIT_VMWRITE: case EXIT_VMXON: case EXIT_GDTR_IDTR: case EXIT_LDTR_TR:
+	case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_RDRAND: case EXIT_INVPCID:
+	case EXIT_RDSEED: case EXIT_XSAVES: case EXIT_XRSTORS:
+		return true;
+	case EXIT_IO_INSTRUCTION:
+		return qual & 0x10;
+	default:
+		return false;
+	}
+}
 
 #endif
