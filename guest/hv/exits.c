@@ -32,12 +32,6 @@ static const char *exit_name(uint32_t reason)
 }
 
 
-/* Exits caused by executing an instruction: the VM-exit instruction length
- * is valid (shared/spec/vm-exits.md §6). */
-
-/* Reasons with an instruction-information field (vm-exits.md §1, §5);
- * INS/OUTS only for string I/O (qualification bit 4). */
-
 /* The `vmexit` record of traces/FORMAT.md, from VMREADs of the exit-
  * information fields: the keys, their order and formatting, and which
  * optional keys appear (only fields valid for the exit, vm-exits.md §6)
