@@ -31,7 +31,6 @@ static const char *exit_name(uint32_t reason)
 	}
 }
 
-
 /* The `vmexit` record of traces/FORMAT.md, from VMREADs of the exit-
  * information fields: the keys, their order and formatting, and which
  * optional keys appear (only fields valid for the exit, vm-exits.md §6)
