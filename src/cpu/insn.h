@@ -71,6 +71,10 @@ struct insn {
 	                       including this one (charged once per block) */
 	uint16_t idx;       /* index of this record in its block */
 	struct operand op[3];
+	uint16_t tgt;       /* threaded dispatch: for a 64-bit Jcc whose target
+	                       is a later record of its own block, that
+	                       record's index (thr_jcc goes on there), else 0
+	                       (fast_thread_block) */
 	struct memref mem;
 	uint64_t imm;       /* immediate, sign-extended per the encoding; for
 	                       relative branches the signed displacement */

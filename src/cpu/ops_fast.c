@@ -1081,7 +1081,7 @@ static inline __attribute__((always_inline)) int cond_dec(const struct cpu *cpu,
 			(void)cpu_gp0(cpu);                                    \
 			return thr_stop(cpu, j, X_FAULT);                      \
 		}                                                              \
-		return thr_branch(cpu, j, target);                             \
+		return thr_jcc(cpu, j, target);                                \
 	}                                                                      \
 	static int tfl_##op##_##cc(struct cpu *cpu, const struct insn *in)     \
 	{                                                                      \
@@ -1143,7 +1143,7 @@ FUSE_LIST(FUSE16)
 			(void)cpu_gp0(cpu);                                    \
 			return thr_stop(cpu, j, X_FAULT);                      \
 		}                                                              \
-		return thr_branch(cpu, j, target);                             \
+		return thr_jcc(cpu, j, target);                                \
 	}                                                                      \
 	static int tfl_##op##_##cc(struct cpu *cpu, const struct insn *in)     \
 	{                                                                      \
@@ -1351,6 +1351,18 @@ void fast_thread_block(struct insn *ins, unsigned n)
 
 	for (unsigned k = 0; k < n; k++)
 		ins[k].tfn = fast_threaded(&ins[k]);
+	/* A Jcc forward into its own block: the record at its target (the
+	 * sentinel, ins[n], holds the block's length). */
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t to = (uint64_t)ins[k].off + ins[k].len + ins[k].imm;
+
+		ins[k].tgt = 0;
+		if (ins[k].fn != fast_jcc64[ins[k].cc & 15] || to <= ins[k].off || to >= ins[n].off)
+			continue;
+		for (unsigned m = k + 1; m < n; m++)
+			if (ins[m].off == to)
+				ins[k].tgt = (uint16_t)m;
+	}
 	for (unsigned k = n; k-- > 0;) {
 		op_fn *f = NULL;
 		/* Only register forms (and LEA) have a class; the generic

@@ -55,6 +55,41 @@ static int thr_enter(struct cpu *cpu, struct block *nb, uint64_t target, unsigne
 	return nb->insn[0].tfn(cpu, nb->insn);
 }
 
+/* thr_jcc: a taken Jcc to a later record t of the running block
+ * (in->tgt) goes on there, where thr_branch would have entered the block
+ * that starts at its target (thr_enter), under the same tests that entry makes of the
+ * running block's own state: nothing rare pending, the block still valid
+ * and nothing flushed; the budget needs no test, the running block having
+ * fit it whole.  The records skipped (in+1..t-1) are uncharged at once:
+ * the charge at the chain's end is by record index and cum from the
+ * block's start (records up to t-1 and cum of t-1 included), so
+ * subtracting them leaves icount and cycles exactly as retired.  Nothing
+ * in a block reads icount or cycles before that charge (instructions
+ * that read the cycle counter start their own block, F_TIME); the one
+ * reader of icount mid-block is the APIC-access path of VMX non-root
+ * operation (apicv.c), so non-root operation keeps the block entry. */
+static inline bool thr_skip_ok(const struct cpu *cpu)
+{
+	return !thr_rare(cpu) && !cpu->vmx_nonroot && cpu->t_block->valid &&
+	       cpu->xlat_gen == cpu->t_gen;
+}
+
+int thr_jcc(struct cpu *cpu, const struct insn *in, uint64_t target)
+{
+	if (in->tgt != 0 && likely(thr_skip_ok(cpu))) {
+		const struct insn *t = in + (in->tgt - in->idx);
+
+		cpu->cycles -= (unsigned)(t[-1].cum - in->cum);
+		/* Two scalar updates, as in thr_loop: one 16-byte vector
+		 * load of both counters, just stored apart, stalls. */
+		__asm__("" ::: "memory");
+		cpu->icount -= (unsigned)(t->idx - 1u - in->idx);
+		cpu->block_break = false;
+		return t->tfn(cpu, t);
+	}
+	return thr_branch(cpu, in, target);
+}
+
 int thr_branch(struct cpu *cpu, const struct insn *in, uint64_t target)
 {
 	struct block *nb = thr_next_block(cpu, target, in->idx + 1u);

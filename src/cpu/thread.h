@@ -29,6 +29,11 @@ static inline int thr_stop(struct cpu *cpu, const struct insn *in, int st)
  * (thread.c). */
 int thr_branch(struct cpu *cpu, const struct insn *in, uint64_t target);
 
+/* thr_branch for the taken Jcc of a fused compare and branch (ops_fast.c):
+ * one whose target is a later record of its own block (in->tgt) goes on
+ * at that record while the running block's state allows (thread.c). */
+int thr_jcc(struct cpu *cpu, const struct insn *in, uint64_t target);
+
 /* thr_branch for a taken branch of record `in` back to the start of its
  * own block (target == cpu->t_base): the common loop, with the tests
  * that case needs only. */
