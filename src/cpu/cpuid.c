@@ -163,6 +163,13 @@ bool cpuid_has(const struct cpu *cpu, uint64_t feat)
 {
 	uint32_t out[4];
 
+	/* The feature words come only from feat_rows: answer from them
+	 * (CR4 and EFER checks, and every VM entry, ask often). */
+	if (!feat_words_ready)
+		compute_feat_words();
+	for (unsigned l = 0; l < 3; l++)
+		if (feat_leaves[l] == feat_leaf(feat))
+			return (feat_words[l][feat_reg(feat)] >> feat_bit(feat)) & 1;
 	cpuid_query(cpu, feat_leaf(feat), 0, out);
 	return (out[feat_reg(feat)] >> feat_bit(feat)) & 1;
 }

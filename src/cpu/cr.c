@@ -9,7 +9,20 @@
 #include "debug.h"
 #include "mmu.h"
 
+/* CPUID is fixed for the build (cpuid.c), so the set is computed once:
+ * VM entries ask for it twice each (HOST-4, GUEST-6). */
+static uint64_t cr4_supported_cached;
+
+static uint64_t cr4_supported_compute(const struct cpu *cpu);
+
 uint64_t cr4_supported(const struct cpu *cpu)
+{
+	if (!cr4_supported_cached)
+		cr4_supported_cached = cr4_supported_compute(cpu);
+	return cr4_supported_cached;
+}
+
+static uint64_t cr4_supported_compute(const struct cpu *cpu)
 {
 	uint64_t m = CR4_TSD | CR4_PCE;
 
