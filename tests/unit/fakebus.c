@@ -6,6 +6,7 @@
 
 #include "cpu/flags.h"
 #include "cpu/mmu.h"
+#include "vmx/vmx.h"
 
 static void put_desc(struct bus *bus, unsigned sel, uint32_t base, uint32_t limit, uint8_t access,
                      uint8_t flags)
@@ -114,4 +115,29 @@ uint64_t tm_read(struct tm *tm, uint64_t gpa, unsigned size)
 void tm_write(struct tm *tm, uint64_t gpa, unsigned size, uint64_t v)
 {
 	bus_write(tm->bus, gpa, size, v);
+}
+
+void tm_nonroot(struct tm *tm, uint64_t vmcs_pa, uint64_t host_rip)
+{
+	struct cpu *cpu = tm->cpu;
+	struct vmx *v = cpu->vmx;
+
+	cpu->cr4 |= CR4_VMXE;
+	v->op = VMX_NONROOT;
+	v->vmxon_ptr = vmcs_pa - 0x1000;
+	v->current_vmcs = vmcs_pa;
+	cpu->vmx_nonroot = true;
+	VMCS_SET(v, EXIT_CONTROLS, 1u << 9);   /* host address-space size */
+	VMCS_SET(v, HOST_CR0, cpu->cr0);
+	VMCS_SET(v, HOST_CR3, cpu->cr3);
+	VMCS_SET(v, HOST_CR4, cpu->cr4);
+	VMCS_SET(v, HOST_CS_SELECTOR, TM_SEL_CODE64);
+	VMCS_SET(v, HOST_SS_SELECTOR, TM_SEL_DATA);
+	VMCS_SET(v, HOST_DS_SELECTOR, TM_SEL_DATA);
+	VMCS_SET(v, HOST_ES_SELECTOR, TM_SEL_DATA);
+	VMCS_SET(v, HOST_TR_SELECTOR, 0x40);
+	VMCS_SET(v, HOST_GDTR_BASE, 0x1000);
+	VMCS_SET(v, HOST_RIP, host_rip);
+	VMCS_SET(v, HOST_RSP, TM_STACK);
+	tm_write(tm, host_rip, 1, 0xf4);
 }

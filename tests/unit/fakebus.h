@@ -44,6 +44,13 @@ struct tm {
 
 struct tm *tm_new(enum tm_mode mode);
 void tm_free(struct tm *tm);
+/* Put the cpu in VMX non-root operation by hand, without a VM entry, for
+ * tests of exit decisions: CR4.VMXE set, a current VMCS at vmcs_pa (the
+ * VMXON region just below it), and host state (64-bit, "host address-space
+ * size") that returns to this machine's code and data selectors, GDT and
+ * stack at host_rip, where a HLT is written: a run that exits stops there
+ * with STOP_HALT.  Controls are left for the test to set. */
+void tm_nonroot(struct tm *tm, uint64_t vmcs_pa, uint64_t host_rip);
 /* Copy code to TM_CODE and point RIP (and CS base) at it. */
 void tm_code(struct tm *tm, const void *bytes, size_t len);
 /* Run up to n instructions; returns the stop reason. */

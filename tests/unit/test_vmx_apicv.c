@@ -29,7 +29,6 @@
 #define VAPIC_PA      0x503000ull
 #define APIC_PA       0x600000ull
 
-#define EXIT_CTL_HASS (1u << 9)
 #define PROC_INTR_WINDOW (1u << 2)
 #define P2_VAPIC      (1u << 0)
 #define P2_X2APIC     (1u << 4)
@@ -42,24 +41,7 @@ static struct tm *machine_mode(enum tm_mode mode, uint32_t proc, uint32_t proc2)
 	struct cpu *cpu = tm->cpu;
 	struct vmx *v = cpu->vmx;
 
-	cpu->cr4 |= CR4_VMXE;
-	v->op = VMX_NONROOT;
-	v->vmxon_ptr = VMCS_REGION - 0x1000;
-	v->current_vmcs = VMCS_REGION;
-	cpu->vmx_nonroot = true;
-	VMCS_SET(v, EXIT_CONTROLS, EXIT_CTL_HASS);
-	VMCS_SET(v, HOST_CR0, cpu->cr0);
-	VMCS_SET(v, HOST_CR3, cpu->cr3);
-	VMCS_SET(v, HOST_CR4, cpu->cr4);
-	VMCS_SET(v, HOST_CS_SELECTOR, TM_SEL_CODE64);
-	VMCS_SET(v, HOST_SS_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_DS_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_ES_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_TR_SELECTOR, 0x40);
-	VMCS_SET(v, HOST_GDTR_BASE, 0x1000);
-	VMCS_SET(v, HOST_RIP, HOST_RIP_ADDR);
-	VMCS_SET(v, HOST_RSP, TM_STACK);
-	tm_write(tm, HOST_RIP_ADDR, 1, 0xf4);
+	tm_nonroot(tm, VMCS_REGION, HOST_RIP_ADDR);
 	VMCS_SET(v, PIN_CONTROLS, PIN_EXT_INTR_EXITING);
 	VMCS_SET(v, PROC_CONTROLS, proc | PROC_USE_TPR_SHADOW | PROC_USE_MSR_BITMAPS |
 	                           (proc2 ? PROC_SECONDARY : 0));

@@ -27,8 +27,6 @@
 #define MSR_BITMAP_PA 0x502000ull
 #define VAPIC_PA      0x503000ull
 
-/* VM-exit controls bit 9, host address-space size. */
-#define EXIT_CTL_HASS (1u << 9)
 
 static struct tm *nr_machine_mode(enum tm_mode mode)
 {
@@ -36,24 +34,7 @@ static struct tm *nr_machine_mode(enum tm_mode mode)
 	struct cpu *cpu = tm->cpu;
 	struct vmx *v = cpu->vmx;
 
-	cpu->cr4 |= CR4_VMXE;
-	v->op = VMX_NONROOT;
-	v->vmxon_ptr = VMCS_REGION - 0x1000;
-	v->current_vmcs = VMCS_REGION;
-	cpu->vmx_nonroot = true;
-	VMCS_SET(v, EXIT_CONTROLS, EXIT_CTL_HASS);
-	VMCS_SET(v, HOST_CR0, cpu->cr0);
-	VMCS_SET(v, HOST_CR3, cpu->cr3);
-	VMCS_SET(v, HOST_CR4, cpu->cr4);
-	VMCS_SET(v, HOST_CS_SELECTOR, TM_SEL_CODE64);
-	VMCS_SET(v, HOST_SS_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_DS_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_ES_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_TR_SELECTOR, 0x40);
-	VMCS_SET(v, HOST_GDTR_BASE, 0x1000);
-	VMCS_SET(v, HOST_RIP, HOST_RIP_ADDR);
-	VMCS_SET(v, HOST_RSP, TM_STACK);
-	tm_write(tm, HOST_RIP_ADDR, 1, 0xf4);
+	tm_nonroot(tm, VMCS_REGION, HOST_RIP_ADDR);
 	VMCS_SET(v, IO_BITMAP_A, IO_A);
 	VMCS_SET(v, IO_BITMAP_B, IO_B);
 	VMCS_SET(v, MSR_BITMAP, MSR_BITMAP_PA);

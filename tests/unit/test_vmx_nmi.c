@@ -34,7 +34,6 @@
 #define TARGET        (TM_CODE + 0x40) /* where the IRET frames return */
 
 #define PROC_NMI_WINDOW (1u << 22)
-#define EXIT_CTL_HASS   (1u << 9)
 #define INTR_STATE_NMI  (1u << 3)
 
 /* EPT for the EPT-violation and PML-full cases (host-physical): identity
@@ -60,26 +59,9 @@ static struct tm *nr_machine(uint32_t pin, uint32_t proc)
 	struct cpu *cpu = tm->cpu;
 	struct vmx *v = cpu->vmx;
 
-	cpu->cr4 |= CR4_VMXE;
-	v->op = VMX_NONROOT;
-	v->vmxon_ptr = VMCS_REGION - 0x1000;
-	v->current_vmcs = VMCS_REGION;
-	cpu->vmx_nonroot = true;
+	tm_nonroot(tm, VMCS_REGION, HOST_RIP_ADDR);
 	VMCS_SET(v, PIN_CONTROLS, pin);
 	VMCS_SET(v, PROC_CONTROLS, proc);
-	VMCS_SET(v, EXIT_CONTROLS, EXIT_CTL_HASS);
-	VMCS_SET(v, HOST_CR0, cpu->cr0);
-	VMCS_SET(v, HOST_CR3, cpu->cr3);
-	VMCS_SET(v, HOST_CR4, cpu->cr4);
-	VMCS_SET(v, HOST_CS_SELECTOR, TM_SEL_CODE64);
-	VMCS_SET(v, HOST_SS_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_DS_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_ES_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_TR_SELECTOR, 0x40);
-	VMCS_SET(v, HOST_GDTR_BASE, 0x1000);
-	VMCS_SET(v, HOST_RIP, HOST_RIP_ADDR);
-	VMCS_SET(v, HOST_RSP, TM_STACK);
-	tm_write(tm, HOST_RIP_ADDR, 1, 0xf4);
 	/* The boundary events are looked at while this is set (window.c
 	 * recomputes it from the controls). */
 	cpu->vmx_events = (proc & PROC_NMI_WINDOW) != 0;

@@ -313,25 +313,8 @@ static struct tm *nonroot(uint32_t proc, uint32_t proc2)
 	struct cpu *cpu = tm->cpu;
 	struct vmx *v = cpu->vmx;
 
-	cpu->cr4 |= CR4_VMXE;
-	v->op = VMX_NONROOT;
-	v->vmxon_ptr = VMCS_REGION - 0x1000;
-	v->current_vmcs = VMCS_REGION;
-	cpu->vmx_nonroot = true;
-	VMCS_SET(v, EXIT_CONTROLS, 1u << 9);   /* host address-space size */
-	VMCS_SET(v, HOST_CR0, cpu->cr0);
-	VMCS_SET(v, HOST_CR3, cpu->cr3);
-	VMCS_SET(v, HOST_CR4, cpu->cr4);
-	VMCS_SET(v, HOST_CS_SELECTOR, TM_SEL_CODE64);
-	VMCS_SET(v, HOST_SS_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_DS_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_ES_SELECTOR, TM_SEL_DATA);
-	VMCS_SET(v, HOST_TR_SELECTOR, 0x40);
-	VMCS_SET(v, HOST_GDTR_BASE, 0x1000);
+	tm_nonroot(tm, VMCS_REGION, HOST_RIP_ADDR);
 	VMCS_SET(v, HOST_IDTR_BASE, T_IDT);
-	VMCS_SET(v, HOST_RIP, HOST_RIP_ADDR);
-	VMCS_SET(v, HOST_RSP, TM_STACK);
-	tm_write(tm, HOST_RIP_ADDR, 1, 0xf4);
 	VMCS_SET(v, PROC_CONTROLS, proc | (proc2 ? PROC_SECONDARY : 0));
 	VMCS_SET(v, PROC2_CONTROLS, proc2);
 	return tm;
