@@ -1064,24 +1064,34 @@ static inline __attribute__((always_inline)) int cond_dec(const struct cpu *cpu,
 	return cond_from(cc, flags_cf(cpu), r == 0, SIGN(r, W), r == (1ull << (W - 1)) - 1, r);
 }
 
+/* The taken Jcc `j` of a fused pair: a branch to the start of its own
+ * block (where the chain runs from, so canonical) loops, a non-canonical
+ * target faults at the Jcc with the first instruction retired, anything
+ * else goes on through thr_jcc. */
+static inline __attribute__((always_inline)) int fused_taken(struct cpu *cpu,
+                                                             const struct insn *j)
+{
+	uint64_t target = cpu->t_base + j->off + j->len + j->imm;
+
+	if (target == cpu->t_base)
+		return thr_loop(cpu, j);
+	if (unlikely(!cpu_is_canonical(target))) {
+		(void)cpu_gp0(cpu);
+		return thr_stop(cpu, j, X_FAULT);
+	}
+	return thr_jcc(cpu, j, target);
+}
+
 #define FUSE(op, cc, W, SRC, KIND)                                             \
 	static int tf_##op##_##cc(struct cpu *cpu, const struct insn *in)      \
 	{                                                                      \
 		const struct insn *j = in + 1;                                 \
 		const uint64_t a = cpu->gpr[RD(in)] & MASK(W);                 \
 		const uint64_t b = (uint64_t)(SRC) & MASK(W);                  \
-		uint64_t target;                                               \
 		(void)op(cpu, in);                                             \
 		if (!cond_##KIND(cpu, cc, a, b, W))                            \
 			return j[1].tfn(cpu, j + 1);                           \
-		target = cpu->t_base + j->off + j->len + j->imm;               \
-		if (target == cpu->t_base) /* running from there: canonical */ \
-			return thr_loop(cpu, j);                               \
-		if (unlikely(!cpu_is_canonical(target))) {                     \
-			(void)cpu_gp0(cpu);                                    \
-			return thr_stop(cpu, j, X_FAULT);                      \
-		}                                                              \
-		return thr_jcc(cpu, j, target);                                \
+		return fused_taken(cpu, j);                                    \
 	}                                                                      \
 	static int tfl_##op##_##cc(struct cpu *cpu, const struct insn *in)     \
 	{                                                                      \
@@ -1127,7 +1137,7 @@ FUSE_LIST(FUSE16)
 	{                                                                      \
 		const struct insn *j = in + 1;                                 \
 		uint8_t *p;                                                    \
-		uint64_t v, a, b, target;                                      \
+		uint64_t v, a, b;                                              \
 		if (unlikely(!tlb_hit(cpu, TLB_READ, ea_g(cpu, in), 1u << lg, &p))) \
 			return thr_generic(cpu, in);                           \
 		v = access_load(p, 1u << lg);                                  \
@@ -1136,14 +1146,7 @@ FUSE_LIST(FUSE16)
 		op##_op(cpu, in, v);                                           \
 		if (!cond_sub(cpu, cc, a, b, 8u << lg))                        \
 			return j[1].tfn(cpu, j + 1);                           \
-		target = cpu->t_base + j->off + j->len + j->imm;               \
-		if (target == cpu->t_base) /* running from there: canonical */ \
-			return thr_loop(cpu, j);                               \
-		if (unlikely(!cpu_is_canonical(target))) {                     \
-			(void)cpu_gp0(cpu);                                    \
-			return thr_stop(cpu, j, X_FAULT);                      \
-		}                                                              \
-		return thr_jcc(cpu, j, target);                                \
+		return fused_taken(cpu, j);                                    \
 	}                                                                      \
 	static int tfl_##op##_##cc(struct cpu *cpu, const struct insn *in)     \
 	{                                                                      \
