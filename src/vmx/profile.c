@@ -458,13 +458,13 @@ static bool check_support(const struct vmx_profile *p, char *err, size_t errlen)
 			            vmx_msr_name(m), m, (unsigned long long)extra);
 	}
 	if (basic & ((1ull << 48) | (1ull << 49) | (1ull << 58)))
-		return fail(err, errlen, "SUPPORT: IA32_VMX_BASIC bit 48, 49 or 58 is set (0x%016llx): not implemented",
+		return fail(err, errlen, "SUPPORT: IA32_VMX_BASIC bit 48, 49 or 58 is set (0x%016llx): 32-bit physical addresses, dual-monitor SMM and nested-exception support are outside softvtx's model",
 		            (unsigned long long)basic);
 	if (((basic >> 32) & 0x1fff) < VMCS_DATA_BYTES)
 		return fail(err, errlen, "SUPPORT: IA32_VMX_BASIC region size %u is below the %u bytes softvtx keeps in a VMCS region",
 		            (unsigned)((basic >> 32) & 0x1fff), (unsigned)VMCS_DATA_BYTES);
 	if (misc & ((1ull << 14) | (1ull << 15) | (1ull << 28)))
-		return fail(err, errlen, "SUPPORT: IA32_VMX_MISC bits 14, 15 or 28 are set (0x%016llx): not implemented",
+		return fail(err, errlen, "SUPPORT: IA32_VMX_MISC bits 14, 15 or 28 are set (0x%016llx): Intel PT in VMX, SMBASE reads and IA32_SMM_MONITOR_CTL bit 2 are outside softvtx's model",
 		            (unsigned long long)misc);
 	if (((misc >> 16) & 0x1ff) > 4)
 		return fail(err, errlen, "SUPPORT: IA32_VMX_MISC reports %u CR3 targets; the VMCS has 4",
